@@ -1,0 +1,1 @@
+"""tradeprice: the shared core of every function (domain models, logic, data access)."""

@@ -1,0 +1,59 @@
+"""Response shapes: domain results → JSON documents. Money leaves as decimal strings with its currency."""
+
+from typing import Any
+
+from tradeprice.domain.models import Price, PriceList
+from tradeprice.logic.lookup import LineAnswer, LookupAnswer
+
+
+def price_list_view(price_list: PriceList) -> dict[str, Any]:
+    return price_list.model_dump(mode="json", exclude_none=True)
+
+
+def price_view(price: Price) -> dict[str, Any]:
+    return price.model_dump(mode="json", exclude_none=True)
+
+
+def lookup_view(answer: LookupAnswer) -> dict[str, Any]:
+    return {
+        "customer_id": answer.customer_id,
+        "currency": answer.currency,
+        "at": answer.at.isoformat(),
+        "lines": [line_view(line) for line in answer.lines],
+    }
+
+
+def line_view(line: LineAnswer) -> dict[str, Any]:
+    priced, rule, check = line.priced, line.rule, line.orderability
+    view: dict[str, Any] = {
+        "sku": line.sku,
+        "qty": line.qty,
+        "found": priced.found,
+        "unit_price": _money(priced.unit_price),
+        "line_total": _money(priced.line_total),
+        "currency": priced.currency,
+        "tax_inclusive": priced.tax_inclusive,
+        "price_list": priced.price_list,
+        "tier_min_qty": priced.tier_min_qty,
+        "tiers": [{"min_qty": min_qty, "unit_price": str(price)} for min_qty, price in priced.tiers],
+        "next_tier": None,
+        "pack_size": rule.pack_size,
+        "min_qty": rule.min_qty,
+        "max_qty": rule.max_qty,
+        "orderable": check.orderable,
+        "suggested_qty": check.suggested_qty,
+    }
+    if priced.next_tier is not None:
+        min_qty, unit_price, add_qty = priced.next_tier
+        view["next_tier"] = {"min_qty": min_qty, "unit_price": str(unit_price), "add_qty": add_qty}
+    if check.reasons:
+        view["not_orderable_because"] = list(check.reasons)
+    if priced.reason:
+        view["reason"] = priced.reason
+    if priced.explain:
+        view["explain"] = priced.explain
+    return view
+
+
+def _money(value: Any) -> str | None:
+    return None if value is None else str(value)

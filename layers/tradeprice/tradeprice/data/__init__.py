@@ -1,0 +1,1 @@
+"""Data access: the only package that touches boto3. It returns domain models, never raw responses."""

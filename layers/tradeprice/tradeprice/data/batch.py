@@ -1,0 +1,110 @@
+"""BatchGetItem / BatchWriteItem at the service limits, in bounded parallel, retrying what DynamoDB leaves over.
+
+DynamoDB may return part of a batch as Unprocessed{Keys,Items} under load. Nothing is dropped: leftovers are
+retried with exponential backoff and full jitter, and if they still remain the call raises StoreUnavailable.
+"""
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from botocore.exceptions import ClientError
+
+from tradeprice.config import get_settings
+from tradeprice.data.aws import dynamodb
+from tradeprice.errors import StoreUnavailable
+
+Item = dict[str, Any]
+"""A DynamoDB item in the low-level attribute-value format."""
+
+WRITE_BATCH = 25
+"""BatchWriteItem's limit (moto accepts more; AWS does not)."""
+GET_BATCH = 100
+"""BatchGetItem's limit."""
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+
+def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def parallel_map(function: Callable[[T], R], inputs: Sequence[T]) -> list[R]:
+    """Apply `function` to each input with bounded parallelism, keeping input order."""
+    if len(inputs) <= 1:
+        return [function(value) for value in inputs]
+    workers = min(get_settings().dynamodb_max_workers, len(inputs))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return list(pool.map(function, inputs))
+
+
+def _backoff(attempt: int) -> None:
+    settings = get_settings()
+    time.sleep(random.uniform(0, settings.retry_base_seconds * 2**attempt))  # noqa: S311 - jitter, not crypto
+
+
+def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
+    try:
+        response: dict[str, Any] = getattr(dynamodb(), operation)(**kwargs)
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "")
+        if code in {
+            "ProvisionedThroughputExceededException",
+            "ThrottlingException",
+            "RequestLimitExceeded",
+            "InternalServerError",
+            "ServiceUnavailable",
+        }:
+            raise StoreUnavailable("DynamoDB is throttling or unavailable; retry later", code=code) from error
+        raise
+    return response
+
+
+def batch_get(table: str, keys: Sequence[Item], projection: str | None = None) -> list[Item]:
+    """Read many items of one table by key, in chunks of 100, in parallel. Missing keys are simply absent."""
+    if not keys:
+        return []
+    return [
+        item
+        for found in parallel_map(lambda chunk: _get_chunk(table, chunk, projection), list(chunks(keys, GET_BATCH)))
+        for item in found
+    ]
+
+
+def _get_chunk(table: str, keys: Sequence[Item], projection: str | None) -> list[Item]:
+    request: dict[str, Any] = {"Keys": list(keys)}
+    if projection:
+        request["ProjectionExpression"] = projection
+    found: list[Item] = []
+    for attempt in range(get_settings().retry_attempts):
+        response = _call("batch_get_item", RequestItems={table: request})
+        found.extend(response.get("Responses", {}).get(table, []))
+        leftover = response.get("UnprocessedKeys", {}).get(table)
+        if not leftover:
+            return found
+        request = leftover
+        _backoff(attempt)
+    raise StoreUnavailable("DynamoDB left keys unread after every retry", table=table, unread=len(request["Keys"]))
+
+
+def batch_write(table: str, puts: Iterable[Item] = (), deletes: Iterable[Item] = ()) -> int:
+    """Put and delete items without conditions, 25 per call, in parallel. Returns the number of calls made."""
+    requests = [{"PutRequest": {"Item": item}} for item in puts] + [{"DeleteRequest": {"Key": key}} for key in deletes]
+    if not requests:
+        return 0
+    return sum(parallel_map(lambda chunk: _write_chunk(table, chunk), list(chunks(requests, WRITE_BATCH))))
+
+
+def _write_chunk(table: str, requests: Sequence[dict[str, Any]]) -> int:
+    pending = list(requests)
+    for attempt in range(get_settings().retry_attempts):
+        response = _call("batch_write_item", RequestItems={table: pending})
+        pending = response.get("UnprocessedItems", {}).get(table, [])
+        if not pending:
+            return attempt + 1
+        _backoff(attempt)
+    raise StoreUnavailable("DynamoDB left writes unprocessed after every retry", table=table, unwritten=len(pending))

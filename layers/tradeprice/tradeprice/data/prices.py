@@ -1,0 +1,116 @@
+"""The prices table: one item per (price list, SKU), partitioned by list and write shard.
+
+Key: pk = "<list>#<shard>" with shard = crc32(sku) mod PRICE_SHARDS, sk = sku. A lookup knows (list, sku), so it
+computes the key and reads with BatchGetItem; a list's prices are read by querying its shards; a 1,000,000-SKU
+list import spreads its writes over PRICE_SHARDS partitions instead of one (docs/data-model.md has the math).
+"""
+
+import zlib
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from tradeprice.config import get_settings
+from tradeprice.data.batch import Item, batch_get, batch_write
+from tradeprice.domain.models import Price, StoredLadder, Tier
+
+PRICE_SHARDS = 16
+"""Fixed for the life of a table: changing it moves every item (a migration, not a setting)."""
+
+
+def shard_of(sku: str) -> int:
+    return zlib.crc32(sku.encode()) % PRICE_SHARDS
+
+
+def partition_key(price_list: str, sku: str) -> str:
+    return f"{price_list}#{shard_of(sku):02d}"
+
+
+def key(price_list: str, sku: str) -> Item:
+    return {"pk": {"S": partition_key(price_list, sku)}, "sku": {"S": sku}}
+
+
+def encode_tiers(tiers: Sequence[Tier]) -> str:
+    """`1:0.50 100:0.45` — compact, exact, readable in the console, and fast to parse on the lookup path."""
+    return " ".join(f"{tier.min_qty}:{tier.price}" for tier in tiers)
+
+
+def decode_tiers(text: str) -> list[tuple[int, Decimal]]:
+    ladder = []
+    for pair in text.split():
+        quantity, _, price = pair.partition(":")
+        ladder.append((int(quantity), Decimal(price)))
+    return ladder
+
+
+def to_item(price: Price, updated_at: datetime, version_key: Decimal | None) -> Item:
+    item: Item = {
+        **key(price.price_list, price.sku),
+        "price_list": {"S": price.price_list},
+        "tiers": {"S": encode_tiers(price.tiers)},
+        "updated_at": {"S": updated_at.isoformat()},
+    }
+    if price.unit_of_measure is not None:
+        item["uom"] = {"S": price.unit_of_measure}
+    if price.valid_from is not None:
+        item["valid_from"] = {"S": price.valid_from.isoformat()}
+    if price.valid_until is not None:
+        item["valid_until"] = {"S": price.valid_until.isoformat()}
+    if price.source_version is not None and version_key is not None:
+        item["source_version"] = {"S": _version_text(price.source_version)}
+        item["version_key"] = {"N": str(version_key)}
+    return item
+
+
+def _version_text(version: Any) -> str:
+    return version.isoformat() if isinstance(version, datetime) else str(version)
+
+
+def from_item(item: Item) -> Price:
+    """Validate what was read back: a corrupt item raises here rather than pricing a cart wrongly."""
+    document: dict[str, Any] = {
+        "price_list": item["price_list"]["S"],
+        "sku": item["sku"]["S"],
+        "tiers": [{"min_qty": quantity, "price": price} for quantity, price in decode_tiers(item["tiers"]["S"])],
+        "updated_at": item["updated_at"]["S"],
+    }
+    for attribute, field in (
+        ("uom", "unit_of_measure"),
+        ("valid_from", "valid_from"),
+        ("valid_until", "valid_until"),
+        ("source_version", "source_version"),
+    ):
+        if attribute in item:
+            document[field] = item[attribute]["S"]
+    return Price.model_validate(document)
+
+
+def same_content(stored: Item, new: Item) -> bool:
+    """True when a write would change nothing a reader sees (so it is skipped as `unchanged`)."""
+    ignored = {"updated_at", "source_version", "version_key"}
+    return {k: v for k, v in stored.items() if k not in ignored} == {k: v for k, v in new.items() if k not in ignored}
+
+
+def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
+    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses."""
+    unique = list(dict.fromkeys(keys))
+    items = batch_get(get_settings().prices_table, [key(price_list, sku) for price_list, sku in unique])
+    return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
+
+
+def put_many(items: Sequence[Item]) -> int:
+    return batch_write(get_settings().prices_table, puts=items)
+
+
+def delete_many(pairs: Sequence[tuple[str, str]]) -> int:
+    return batch_write(get_settings().prices_table, deletes=[key(price_list, sku) for price_list, sku in pairs])
+
+
+def to_ladder(item: Item) -> StoredLadder:
+    """The lookup's light decoding: tiers and validity only, parsed strictly (a corrupt item raises)."""
+    return StoredLadder(
+        tiers=tuple(decode_tiers(item["tiers"]["S"])),
+        valid_from=datetime.fromisoformat(item["valid_from"]["S"]) if "valid_from" in item else None,
+        valid_until=datetime.fromisoformat(item["valid_until"]["S"]) if "valid_until" in item else None,
+    )

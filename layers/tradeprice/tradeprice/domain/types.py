@@ -1,0 +1,60 @@
+"""Constrained types, named once and reused by every model."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+
+from tradeprice.domain.currencies import MINOR_UNITS
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
+
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+"""Immutable identifier of a price list or customer group: lower-case, digits, `-` and `_`, at most 64."""
+
+# Printable, no surrounding whitespace: SKUs are matched byte for byte between systems.
+Sku = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+    ),
+]
+
+ExternalId = Annotated[
+    str,
+    StringConstraints(
+        min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
+    ),
+]
+
+
+def _known_currency(code: str) -> str:
+    if code not in MINOR_UNITS:
+        raise ValueError(f"'{code}' is not an ISO 4217 currency code")
+    return code
+
+
+CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
+
+MAX_PRICE_DECIMALS = 6
+"""Prices keep up to 6 decimals as entered (Brightpearl stores 4; fasteners are priced in fractions of a cent)."""
+
+Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=MAX_PRICE_DECIMALS, allow_inf_nan=False)]
+"""A non-negative amount of money, exact: never a float."""
+
+Percent = Annotated[Decimal, Field(gt=-100, le=1000, max_digits=12, decimal_places=6, allow_inf_nan=False)]
+"""A signed percentage: -15 is 15 % off, +10 is 10 % up."""
+
+Quantity = Annotated[int, Field(ge=1, le=10**9)]
+"""A count of orderable units."""
+
+Timestamp = AwareDatetime
+"""An RFC 3339 instant with its offset; naive times are ambiguous across a merchant's systems."""
+
+SourceVersion = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | AwareDatetime
+"""The source system's version of a record: a number or an RFC 3339 time. Older writes are skipped as stale."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)

@@ -1,0 +1,1 @@
+"""Business logic: what tradeprice does, independent of HTTP, SQS and DynamoDB."""
