@@ -1,26 +1,70 @@
-"""Ingestion API: ERPs and middleware write price lists and prices (PRODUCT.md §4)."""
+"""Ingestion API: ERPs and middleware write price lists, prices, groups, customers and rules (PRODUCT.md §4).
+
+Each route is thin: check the caller's scope, parse, one call into logic, map the result.
+"""
 
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tradeprice.api import paging, problems, views
+from tradeprice.api import idempotency, openapi, paging, schemas, views
+from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import dump_json, parse_json
-from tradeprice.api.schemas import PriceIn, PriceListIn, PricesIn
-from tradeprice.logic import catalog
-from tradeprice.logic.catalog import PriceWrite
-from tradeprice.logic.records import RecordResult, http_status, summary, validate_each
+from tradeprice.api.resolver import new_resolver
+from tradeprice.errors import InvalidInput
+from tradeprice.logic import catalog, customers
+from tradeprice.logic.records import RecordResult, http_status, summary
 
 logger = Logger()
-app = APIGatewayRestResolver(serializer=dump_json)
-problems.register(app, logger)
+app = new_resolver(logger)
 
 
-def _json(status: int, document: Any) -> Response[str]:
-    return Response(status_code=status, content_type="application/json", body=dump_json(document))
+def caller(*scopes: Scope) -> Caller:
+    """The authenticated caller, refused (403) unless it holds one of `scopes`."""
+    who = caller_from(app.current_event.raw_event.get("requestContext"))
+    who.require_any(*scopes)
+    return who
+
+
+def body() -> Any:
+    return parse_json(app.current_event.body)
+
+
+def json_response(status: int, document: Any, headers: dict[str, str] | None = None) -> Response[str]:
+    return Response(status_code=status, content_type="application/json", body=dump_json(document), headers=headers)
+
+
+def batch_response(results: list[RecordResult]) -> Response[str]:
+    logger.info("batch written", extra={"outcome": summary(results)})
+    return json_response(http_status(results), {"summary": summary(results), "results": [r.as_dict() for r in results]})
+
+
+def single(result: RecordResult) -> RecordResult:
+    """A one-record write: its record error is the request's error."""
+    if result.status == "error":
+        raise InvalidInput(f"{result.errors[0]['field']}: {result.errors[0]['reason']}", result.errors)
+    return result
+
+
+def written(outcome: str, document: Any) -> Response[str]:
+    return json_response(201 if outcome == "created" else 200, document)
+
+
+def listing(items: list[Any], next_cursor: str | None) -> Response[str]:
+    return paging.page_response(app.current_event, items, next_cursor)
+
+
+def page_query() -> paging.PageQuery:
+    return paging.page_query(app.current_event.query_string_parameters)
+
+
+READERS = (Scope.READ, Scope.WRITE)
+
+
+# Meta -------------------------------------------------------------------------------------------------------------
 
 
 @app.get("/v1/health")
@@ -28,47 +72,200 @@ def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
+@app.get("/v1/openapi.json")
+def openapi_document() -> Response[str]:
+    return json_response(200, openapi.document())
+
+
+@app.get("/v1/docs")
+def interactive_docs() -> Response[str]:
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=openapi.docs_page("openapi.json"))
+
+
+# Price lists ------------------------------------------------------------------------------------------------------
+
+
 @app.get("/v1/price-lists")
 def list_price_lists() -> Response[str]:
-    limit, cursor = paging.page_request(app.current_event.query_string_parameters)
-    price_lists, next_cursor = catalog.page_price_lists(limit, cursor)
-    return paging.page_response(app.current_event, [views.price_list_view(p) for p in price_lists], next_cursor)
+    caller(*READERS)
+    query = page_query()
+    lists, next_cursor = catalog.page_price_lists(query.limit, query.cursor, query.updated_since)
+    return listing([views.price_list_view(p) for p in lists], next_cursor)
 
 
 @app.put("/v1/price-lists/<slug>")
 def put_price_list(slug: str) -> Response[str]:
-    request = PriceListIn.model_validate(parse_json(app.current_event.body))
-    price_list, created = catalog.put_price_list(request.to_domain(slug))
-    return _json(201 if created else 200, views.price_list_view(price_list))
+    caller(Scope.WRITE)
+    request = schemas.PriceListIn.model_validate(body())
+    price_list, outcome = catalog.put_price_list(request.to_domain(slug))
+    return written(outcome, views.price_list_view(price_list) | {"status": outcome})
 
 
 @app.get("/v1/price-lists/<slug>")
 def get_price_list(slug: str) -> dict[str, Any]:
+    caller(*READERS)
     return views.price_list_view(catalog.get_price_list(slug))
+
+
+@app.delete("/v1/price-lists/<slug>")
+def delete_price_list(slug: str) -> dict[str, Any]:
+    caller(Scope.ADMIN)
+    return {"slug": slug, "status": "deleted", "prices_removed": catalog.delete_price_list(slug)}
+
+
+# Prices -----------------------------------------------------------------------------------------------------------
 
 
 @app.put("/v1/price-lists/<slug>/prices")
 def put_prices(slug: str) -> Response[str]:
-    request = PricesIn.model_validate(parse_json(app.current_event.body))
+    caller(Scope.WRITE)
+    request = schemas.PricesIn.model_validate(body())
     catalog.get_price_list(slug)  # an unknown list is the request's error, not each record's
+    parsed = schemas.parse_records(request.prices, schemas.price_write_parser(slug), key_field="sku")
+    return batch_response(schemas.merge(parsed, catalog.put_prices(slug, schemas.accepted(parsed))))
 
-    def parse(raw: dict[str, Any]) -> PriceWrite:
-        record = PriceIn.model_validate(raw)
-        return PriceWrite(-1, record.sku, record.to_domain(slug) if record.tiers else None)
 
-    validated = validate_each(request.prices, parse, key_field="sku")
-    writes = [PriceWrite(i, v.sku, v.price) for i, v in enumerate(validated) if isinstance(v, PriceWrite)]
-    written = iter(catalog.put_prices(slug, writes))
-    results = [v if isinstance(v, RecordResult) else next(written) for v in validated]
-    logger.info("prices written", extra={"price_list": slug, "outcome": summary(results)})
-    return _json(http_status(results), {"summary": summary(results), "results": [r.as_dict() for r in results]})
+@app.get("/v1/price-lists/<slug>/prices")
+def list_prices(slug: str) -> Response[str]:
+    caller(*READERS)
+    query = page_query()
+    prices, next_cursor = catalog.page_prices(slug, query.limit, query.cursor, query.updated_since)
+    return listing([views.price_view(p) for p in prices], next_cursor)
 
 
 @app.get("/v1/price-lists/<slug>/prices/<sku>")
 def get_price(slug: str, sku: str) -> dict[str, Any]:
+    caller(*READERS)
     return views.price_view(catalog.get_price(slug, sku))
+
+
+@app.put("/v1/price-lists/<slug>/prices/<sku>")
+def put_price(slug: str, sku: str) -> Response[str]:
+    caller(Scope.WRITE)
+    record = schemas.PriceOneIn.model_validate(body())
+    result = single(catalog.put_prices(slug, [record.to_write(slug, sku)])[0])
+    if result.status == "deleted":
+        return json_response(200, {"price_list": slug, "sku": sku, "status": "deleted"})
+    return written(result.status, views.price_view(catalog.get_price(slug, sku)) | {"status": result.status})
+
+
+@app.delete("/v1/price-lists/<slug>/prices/<sku>")
+def delete_price(slug: str, sku: str) -> dict[str, Any]:
+    caller(Scope.ADMIN)
+    catalog.delete_price(slug, sku)
+    return {"price_list": slug, "sku": sku, "status": "deleted"}
+
+
+@app.post("/v1/prices:batch")
+def post_prices_batch() -> Response[str]:
+    caller(Scope.WRITE)
+    request = schemas.PricesIn.model_validate(body())
+    parsed = schemas.parse_records(request.prices, schemas.cross_list_price_parser, key_field="sku")
+    return batch_response(schemas.merge(parsed, catalog.put_prices_across_lists(schemas.accepted(parsed))))
+
+
+@app.get("/v1/skus/<sku>/prices")
+def prices_of_sku(sku: str) -> dict[str, Any]:
+    caller(*READERS)
+    return {"sku": sku, "items": [views.price_view(p) for p in catalog.prices_of_sku(sku)]}
+
+
+# Customer groups --------------------------------------------------------------------------------------------------
+
+
+@app.get("/v1/customer-groups")
+def list_groups() -> Response[str]:
+    caller(*READERS)
+    query = page_query()
+    groups, next_cursor = customers.page_groups(query.limit, query.cursor, query.updated_since)
+    return listing([views.record_view(g) for g in groups], next_cursor)
+
+
+@app.put("/v1/customer-groups/<slug>")
+def put_group(slug: str) -> Response[str]:
+    caller(Scope.WRITE)
+    request = schemas.CustomerGroupIn.model_validate(body())
+    group, outcome = customers.put_group(request.to_domain(slug))
+    return written(outcome, views.record_view(group) | {"status": outcome})
+
+
+@app.get("/v1/customer-groups/<slug>")
+def get_group(slug: str) -> dict[str, Any]:
+    caller(*READERS)
+    return views.record_view(customers.get_group(slug))
+
+
+@app.delete("/v1/customer-groups/<slug>")
+def delete_group(slug: str) -> dict[str, Any]:
+    caller(Scope.ADMIN)
+    customers.delete_group(slug)
+    return {"slug": slug, "status": "deleted"}
+
+
+# Customers --------------------------------------------------------------------------------------------------------
+
+
+@app.get("/v1/customers")
+def list_customers() -> Response[str]:
+    caller(Scope.WRITE)
+    email = (app.current_event.query_string_parameters or {}).get("email")
+    if email:
+        return listing([views.record_view(customers.find_customer_by_email(email))], None)
+    query = page_query()
+    found, next_cursor = customers.page_customers(query.limit, query.cursor, query.updated_since)
+    return listing([views.record_view(c) for c in found], next_cursor)
+
+
+@app.post("/v1/customers:batch")
+def post_customers_batch() -> Response[str]:
+    caller(Scope.WRITE)
+    request = schemas.CustomersIn.model_validate(body())
+    parsed = schemas.parse_records(request.customers, schemas.customer_parser, key_field="id")
+    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed))))
+
+
+@app.put("/v1/customers/<customer_id>")
+def put_customer(customer_id: str) -> Response[str]:
+    caller(Scope.WRITE)
+    record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
+    result = single(customers.put_customers([(0, record)])[0])
+    return written(result.status, views.record_view(customers.get_customer(customer_id)) | {"status": result.status})
+
+
+@app.get("/v1/customers/<customer_id>")
+def get_customer(customer_id: str) -> dict[str, Any]:
+    caller(Scope.WRITE)
+    return views.record_view(customers.get_customer(customer_id))
+
+
+@app.delete("/v1/customers/<customer_id>")
+def delete_customer(customer_id: str) -> dict[str, Any]:
+    caller(Scope.ADMIN)
+    customers.delete_customer(customer_id)
+    return {"id": customer_id, "status": "deleted"}
+
+
+# Product rules ----------------------------------------------------------------------------------------------------
+
+
+@app.post("/v1/product-rules:batch")
+def post_rules_batch() -> Response[str]:
+    caller(Scope.WRITE)
+    request = schemas.ProductRulesIn.model_validate(body())
+    parsed = schemas.parse_records(request.rules, schemas.rule_parser, key_field="sku")
+    return batch_response(schemas.merge(parsed, customers.put_rules(schemas.accepted(parsed))))
+
+
+@app.get("/v1/skus/<sku>/rules")
+def rules_of_sku(sku: str) -> dict[str, Any]:
+    caller(*READERS)
+    return {"sku": sku, "items": [views.record_view(rule) for rule in customers.rules_for_sku(sku)]}
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    key = idempotency.key_of(event)
+    if key is None:
+        return app.resolve(event, context)
+    principal = caller_from(event.get("requestContext")).principal
+    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context))

@@ -1,6 +1,13 @@
 """Price lookup: what a signed-in trade customer pays for each line of a cart (PRODUCT.md §3).
 
-Kept lean for cold start: no Tracer (Lambda active tracing still records the invocation), no Metrics import.
+Who may ask (PRODUCT.md §4): a key with the `read` scope, for any customer or price list it names; a customer
+token, for its own customer only (the authorizer verified it and put the customer id in the request context).
+
+Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive Powertools handler):
+- no Tracer and no Metrics: Lambda active tracing still records each invocation, and the Tracer alone would
+  import aws-xray-sdk and botocore;
+- the request models, the lookup logic and the data layer (pydantic models, boto3/botocore: ~200 ms of imports)
+  are imported by the first request rather than at module import.
 """
 
 from typing import Any
@@ -11,10 +18,10 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from tradeprice.api import problems, views
+from tradeprice.api import problems
+from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import dump_json, parse_json
-from tradeprice.api.schemas import LookupIn, LookupLineIn, SkuLookupIn
-from tradeprice.logic.lookup import LineRequest, lookup
+from tradeprice.errors import Forbidden, InvalidInput
 from tradeprice.logic.records import describe
 
 logger = Logger()
@@ -24,7 +31,13 @@ problems.register(app, logger)
 
 @app.post("/v1/pricing/lookup")
 def post_lookup() -> dict[str, Any]:
+    caller = _caller()
+    from tradeprice.api import views  # deferred: see the module docstring
+    from tradeprice.api.schemas import LookupIn, LookupLineIn
+    from tradeprice.logic.lookup import LineRequest, lookup
+
     request = LookupIn.model_validate(parse_json(app.current_event.body))
+    customer_id, price_list = _whose_prices(caller, request.customer_id, request.price_list)
     valid: list[LineRequest] = []
     line_errors: dict[int, dict[str, Any]] = {}
     for index, raw in enumerate(request.lines):
@@ -41,8 +54,8 @@ def post_lookup() -> dict[str, Any]:
         valid.append(LineRequest(line.sku, line.qty, line.tier_group))
     answer = lookup(
         valid,
-        customer_id=request.customer_id,
-        price_list=request.price_list,
+        customer_id=customer_id,
+        price_list=price_list,
         currency=request.currency,
         at=request.at,
         explain=request.explain,
@@ -55,18 +68,46 @@ def post_lookup() -> dict[str, Any]:
 
 @app.get("/v1/pricing/<sku>")
 def get_sku_price(sku: str) -> dict[str, Any]:
+    caller = _caller()
+    from tradeprice.api import views  # deferred: see the module docstring
+    from tradeprice.api.schemas import SkuLookupIn
+    from tradeprice.logic.lookup import LineRequest, lookup
+
     query = app.current_event.query_string_parameters or {}
-    request = SkuLookupIn.model_validate({"sku": sku, **query})
-    line = LineRequest(request.sku, request.qty)
+    request = SkuLookupIn.model_validate({**query, "sku": sku})  # the path names the SKU, whatever the query says
+    customer_id, price_list = _whose_prices(caller, request.customer_id, request.price_list)
     answer = lookup(
-        [line],
-        customer_id=request.customer_id,
-        price_list=request.price_list,
+        [LineRequest(request.sku, request.qty)],
+        customer_id=customer_id,
+        price_list=price_list,
         currency=request.currency,
         at=request.at,
         explain=request.explain,
     )
     return views.line_view(answer.lines[0]) | {"customer_id": answer.customer_id, "at": answer.at.isoformat()}
+
+
+def _caller() -> Caller:
+    """Who is calling, checked before the body is even parsed: 401 without a credential, 403 for a key that may
+    not look up at all. Whom they may price for depends on the body (`_whose_prices`)."""
+    caller = caller_from(app.current_event.raw_event.get("requestContext"))
+    if caller.customer_id is None:
+        caller.require(Scope.READ)
+    return caller
+
+
+def _whose_prices(caller: Caller, customer_id: str | None, price_list: str | None) -> tuple[str | None, str | None]:
+    """The customer (or list) to price for, as this caller may ask: a customer token prices its own customer."""
+    if caller.customer_id is not None:
+        if price_list is not None:
+            # A list's prices are whatever any customer on it pays; a browser sees only its own customer's.
+            raise Forbidden("a customer token looks up its own customer's prices, not a price list")
+        customer_id = customer_id or caller.customer_id
+    caller.require_lookup_of(customer_id)
+    if customer_id is None and price_list is None:
+        reason = "name customer_id or price_list"
+        raise InvalidInput(reason, [{"field": "customer_id", "reason": reason}])
+    return customer_id, price_list
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

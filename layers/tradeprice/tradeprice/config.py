@@ -15,10 +15,14 @@ class Settings(BaseModel):
     prices_table: str = "tradeprice-prices"
     customer_groups_table: str = "tradeprice-customer-groups"
     customers_table: str = "tradeprice-customers"
+    customer_emails_table: str = "tradeprice-customer-emails"
+    api_keys_table: str = "tradeprice-api-keys"
     product_rules_table: str = "tradeprice-product-rules"
     import_jobs_table: str = "tradeprice-import-jobs"
     idempotency_table: str = "tradeprice-idempotency"
     imports_bucket: str = "tradeprice-imports"
+    token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
 
     price_strategy: Literal["first", "lowest"] = "first"
     """`first`: the first candidate list with a price wins; `lowest`: the lowest unit price across candidates."""

@@ -12,6 +12,14 @@ class TradepriceError(Exception):
         self.extensions = extensions
 
 
+class Unauthorized(TradepriceError):
+    """No credential, or one that is not valid (unknown, forged, expired)."""
+
+
+class Forbidden(TradepriceError):
+    """A valid credential without the right to this operation."""
+
+
 class NotFound(TradepriceError):
     """The named record does not exist."""
 

@@ -5,12 +5,17 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from tradeprice.errors import MalformedRequest
+from tradeprice.errors import MalformedRequest, PayloadTooLarge
+
+MAX_BODY_BYTES = 5 * 1024 * 1024
+"""Below Lambda's 6 MB payload limit: a 1,000-record batch is far smaller."""
 
 
 def parse_json(body: str | None) -> Any:
     if body is None or not body.strip():
         raise MalformedRequest("the request needs a JSON body", field="body")
+    if len(body) > MAX_BODY_BYTES:
+        raise PayloadTooLarge(f"the body is {len(body):,} bytes; the limit is {MAX_BODY_BYTES:,}", field="body")
     try:
         return json.loads(body, parse_float=Decimal)
     except ValueError as error:

@@ -1,5 +1,7 @@
-"""List endpoints: `limit` + opaque `cursor` in, `links.next` and an RFC 8288 `Link` header out."""
+"""List endpoints: `limit` + opaque `cursor` + `updated_since` in; `links.next` and an RFC 8288 `Link` header out."""
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -13,15 +15,34 @@ DEFAULT_LIMIT = 100
 MAX_LIMIT = 1000
 
 
-def page_request(query: dict[str, str] | None) -> tuple[int, str | None]:
+@dataclass(frozen=True, slots=True)
+class PageQuery:
+    limit: int
+    cursor: str | None
+    updated_since: datetime | None
+
+
+def page_query(query: dict[str, str] | None) -> PageQuery:
+    """`limit` (1–1000, default 100), `cursor` from the previous page, `updated_since` (RFC 3339)."""
     query = query or {}
     raw = query.get("limit", str(DEFAULT_LIMIT))
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
-        raise InvalidInput(
-            f"limit must be a whole number from 1 to {MAX_LIMIT}",
-            [{"field": "limit", "reason": "out of range", "value": raw}],
-        )
-    return int(raw), query.get("cursor") or None
+        error = {"field": "limit", "reason": f"a whole number from 1 to {MAX_LIMIT}", "value": raw}
+        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_LIMIT}", [error])
+    return PageQuery(int(raw), query.get("cursor") or None, _since(query.get("updated_since")))
+
+
+def _since(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        error = {"field": "updated_since", "reason": "an RFC 3339 time with its offset", "value": text}
+        raise InvalidInput("updated_since must be an RFC 3339 time such as 2026-01-31T00:00:00Z", [error])
+    return moment
 
 
 def page_response(event: APIGatewayProxyEvent, items: list[Any], next_cursor: str | None) -> Response[str]:
@@ -32,9 +53,5 @@ def page_response(event: APIGatewayProxyEvent, items: list[Any], next_cursor: st
         query["cursor"] = next_cursor
         links["next"] = f"{event.path}?{urlencode(query)}"
         headers["Link"] = f'<{links["next"]}>; rel="next"'
-    return Response(
-        status_code=200,
-        content_type="application/json",
-        body=dump_json({"items": items, "links": links}),
-        headers=headers,
-    )
+    document = {"items": items, "links": links}
+    return Response(status_code=200, content_type="application/json", body=dump_json(document), headers=headers)

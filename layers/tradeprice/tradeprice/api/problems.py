@@ -14,12 +14,14 @@ from pydantic import ValidationError
 from tradeprice.api.json import dump_json
 from tradeprice.errors import (
     Conflict,
+    Forbidden,
     InvalidInput,
     MalformedRequest,
     NotFound,
     PayloadTooLarge,
     StoreUnavailable,
     TradepriceError,
+    Unauthorized,
 )
 from tradeprice.logic.records import describe
 
@@ -28,6 +30,8 @@ PROBLEM_CONTENT_TYPE = "application/problem+json"
 
 _STATUS_BY_ERROR: dict[type[TradepriceError], tuple[HTTPStatus, str]] = {
     MalformedRequest: (HTTPStatus.BAD_REQUEST, "malformed-request"),
+    Unauthorized: (HTTPStatus.UNAUTHORIZED, "unauthorized"),
+    Forbidden: (HTTPStatus.FORBIDDEN, "forbidden"),
     NotFound: (HTTPStatus.NOT_FOUND, "not-found"),
     Conflict: (HTTPStatus.CONFLICT, "conflict"),
     InvalidInput: (HTTPStatus.UNPROCESSABLE_ENTITY, "invalid-input"),

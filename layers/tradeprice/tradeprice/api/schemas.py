@@ -1,19 +1,58 @@
-"""Request and response models of the public API (PRODUCT.md §4), mapped explicitly to the domain."""
+"""Request models of the public API (PRODUCT.md §4), mapped explicitly to the domain.
 
-from typing import Annotated, Any, Self
+Batches are validated record by record (`parse_records`), so one bad record becomes that record's error and
+blocks nothing else.
+"""
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from collections.abc import Callable, Sequence
+from decimal import Decimal
+from typing import Annotated, Any, Generic, Self, TypeVar
 
-from tradeprice.domain.models import DerivationRule, Price, PriceList, Tier
-from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug, SourceVersion, Timestamp
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from tradeprice.domain.models import (
+    BASE_GROUP,
+    Address,
+    Customer,
+    CustomerGroup,
+    CustomerStatus,
+    DerivationRule,
+    Email,
+    PaymentTerms,
+    Price,
+    PriceList,
+    ProductRule,
+    Tier,
+)
+from tradeprice.domain.types import (
+    CurrencyCode,
+    DiscountPercent,
+    ExternalId,
+    Quantity,
+    Sku,
+    Slug,
+    SourceVersion,
+    Timestamp,
+)
+from tradeprice.logic.catalog import PriceWrite
+from tradeprice.logic.records import RecordResult, describe
 
 MAX_BATCH = 1000
 """Records per batch request."""
 MAX_LOOKUP_LINES = 250
 
+T = TypeVar("T")
+
 
 class Request(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+def _batch(name: str) -> Any:
+    return Field(min_length=1, max_length=MAX_BATCH, description=f"1 to {MAX_BATCH} {name}, answered one by one")
+
+
+# Price lists and prices -------------------------------------------------------------------------------------------
 
 
 class PriceListIn(Request):
@@ -31,24 +70,149 @@ class PriceListIn(Request):
         return PriceList.model_validate({"slug": slug, **self.model_dump(exclude_none=True)})
 
 
-class PriceIn(Request):
+class PriceOneIn(Request):
     """One SKU's ladder on a list; empty `tiers` removes the SKU from the list."""
 
-    sku: Sku
     tiers: Annotated[list[Tier], Field(max_length=100)]
     unit_of_measure: str | None = None
     valid_from: Timestamp | None = None
     valid_until: Timestamp | None = None
     source_version: SourceVersion | None = None
 
-    def to_domain(self, price_list: str) -> Price:
-        return Price.model_validate({"price_list": price_list, **self.model_dump(exclude_none=True)})
+    def to_write(self, price_list: str, sku: str, index: int = 0) -> PriceWrite:
+        if not self.tiers:
+            return PriceWrite(index, sku, None)
+        price = Price.model_validate({"price_list": price_list, "sku": sku, **self.model_dump(exclude_none=True)})
+        return PriceWrite(index, sku, price)
+
+
+class PriceIn(PriceOneIn):
+    sku: Sku
+
+
+class ListedPriceIn(PriceIn):
+    """A record of POST /v1/prices:batch names its list."""
+
+    price_list: Slug
 
 
 class PricesIn(Request):
-    """PUT /v1/price-lists/{slug}/prices: records are validated one by one so one bad record blocks nothing."""
+    """PUT /v1/price-lists/{slug}/prices and POST /v1/prices:batch."""
 
-    prices: Annotated[list[Any], Field(min_length=1, max_length=MAX_BATCH)]
+    prices: Annotated[list[Any], _batch("prices")]
+
+
+def price_write_parser(price_list: str) -> Callable[[int, Any], PriceWrite]:
+    def parse(index: int, raw: Any) -> PriceWrite:
+        record = PriceIn.model_validate(raw)
+        return record.to_write(price_list, record.sku, index)
+
+    return parse
+
+
+def cross_list_price_parser(index: int, raw: Any) -> tuple[str, PriceWrite]:
+    record = ListedPriceIn.model_validate(raw)
+    return record.price_list, record.to_write(record.price_list, record.sku, index)
+
+
+# Groups, customers, rules -----------------------------------------------------------------------------------------
+
+
+class CustomerGroupIn(Request):
+    name: str
+    parent: Slug | None = BASE_GROUP
+    price_lists: list[Slug] = []
+    source_version: SourceVersion | None = None
+
+    def to_domain(self, slug: str) -> CustomerGroup:
+        document = self.model_dump(exclude_none=True)
+        if slug == BASE_GROUP:
+            document["parent"] = None
+        return CustomerGroup.model_validate({"slug": slug, **document})
+
+
+class CustomerOneIn(Request):
+    """PUT /v1/customers/{id}: the id comes from the path."""
+
+    email: Email
+    company: str | None = None
+    status: CustomerStatus = CustomerStatus.ACTIVE
+    group: Slug = BASE_GROUP
+    price_lists: list[Slug] = []
+    discount_percent: DiscountPercent = Decimal(0)
+    currency: CurrencyCode | None = None
+    payment_terms: PaymentTerms | None = None
+    tags: list[str] = []
+    addresses: list[Address] = []
+    source_version: SourceVersion | None = None
+
+    def to_domain(self, customer_id: str) -> Customer:
+        return Customer.model_validate({"id": customer_id, **self.model_dump(exclude_none=True)})
+
+
+class CustomerIn(CustomerOneIn):
+    id: ExternalId
+
+
+class CustomersIn(Request):
+    customers: Annotated[list[Any], _batch("customers")]
+
+
+def customer_parser(index: int, raw: Any) -> tuple[int, Customer]:
+    record = CustomerIn.model_validate(raw)
+    return index, record.to_domain(record.id)
+
+
+class ProductRulesIn(Request):
+    rules: Annotated[list[Any], _batch("rules")]
+
+
+def rule_parser(index: int, raw: Any) -> tuple[int, ProductRule]:
+    return index, ProductRule.model_validate(raw)
+
+
+# Batch plumbing ---------------------------------------------------------------------------------------------------
+
+
+class Parsed(Generic[T]):
+    """The outcome of validating one batch record: its value, or its error result."""
+
+    __slots__ = ("error", "value")
+
+    def __init__(self, value: T | None = None, error: RecordResult | None = None) -> None:
+        self.value = value
+        self.error = error
+
+
+def parse_records(raws: Sequence[Any], parse: Callable[[int, Any], T], key_field: str) -> list[Parsed[T]]:
+    parsed: list[Parsed[T]] = []
+    for index, raw in enumerate(raws):
+        if not isinstance(raw, dict):
+            parsed.append(
+                Parsed(error=RecordResult(index, None, "error", [{"field": "record", "reason": "must be an object"}]))
+            )
+            continue
+        try:
+            parsed.append(Parsed(parse(index, raw)))
+        except ValidationError as error:
+            key = raw.get(key_field)
+            parsed.append(
+                Parsed(error=RecordResult(index, key if isinstance(key, str) else None, "error", describe(error)))
+            )
+    return parsed
+
+
+def accepted(parsed: Sequence[Parsed[T]]) -> list[T]:
+    return [entry.value for entry in parsed if entry.error is None and entry.value is not None]
+
+
+def merge(parsed: Sequence[Parsed[T]], results: Sequence[RecordResult]) -> list[RecordResult]:
+    """Each record's result in input order: its validation error, or what the write made of it."""
+    written = iter(results)
+    return [entry.error if entry.error is not None else next(written) for entry in parsed]
+
+
+# Lookup -----------------------------------------------------------------------------------------------------------
 
 
 class LookupLineIn(Request):
@@ -58,18 +222,22 @@ class LookupLineIn(Request):
 
 
 class LookupContextIn(Request):
-    """Who is asking: a customer (their lists and group chain) or one price list directly."""
+    """Who the prices are for: a customer (their lists and group chain) or one price list directly.
+
+    Naming neither is valid here: a customer token supplies its own customer (the handler checks the rest).
+    """
 
     customer_id: ExternalId | None = None
     price_list: Slug | None = None
     currency: CurrencyCode | None = None
     at: Timestamp | None = None
+    """Price as of this instant instead of now, e.g. to preview a list that starts next week."""
     explain: bool = False
 
     @model_validator(mode="after")
     def _one_context(self) -> Self:
-        if (self.customer_id is None) == (self.price_list is None):
-            raise ValueError("name exactly one of customer_id or price_list")
+        if self.customer_id is not None and self.price_list is not None:
+            raise ValueError("name customer_id or price_list, not both")
         return self
 
 
@@ -81,6 +249,9 @@ class SkuLookupIn(LookupContextIn):
 
 
 class LookupIn(LookupContextIn):
-    """POST /v1/pricing/lookup: one customer context (or one price list), many lines."""
+    """POST /v1/pricing/lookup: one customer context (or one price list), many lines.
+
+    Lines stay raw here and are validated one by one (LookupLineIn), so a bad line is that line's error only.
+    """
 
     lines: Annotated[list[Any], Field(min_length=1, max_length=MAX_LOOKUP_LINES)]

@@ -1,9 +1,19 @@
 """Response shapes: domain results → JSON documents. Money leaves as decimal strings with its currency."""
 
-from typing import Any
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
 
 from tradeprice.domain.models import Price, PriceList
-from tradeprice.logic.lookup import LineAnswer, LookupAnswer
+
+if TYPE_CHECKING:  # the lookup handler imports the lookup logic (and its data layer) on first use, not at init
+    from tradeprice.logic.lookup import LineAnswer, LookupAnswer
+
+
+def record_view(record: BaseModel) -> dict[str, Any]:
+    """A stored record as the API returns it: its JSON form, money as decimal strings, nulls left out."""
+    return record.model_dump(mode="json", exclude_none=True)
 
 
 def price_list_view(price_list: PriceList) -> dict[str, Any]:
@@ -14,7 +24,7 @@ def price_view(price: Price) -> dict[str, Any]:
     return price.model_dump(mode="json", exclude_none=True)
 
 
-def lookup_view(answer: LookupAnswer) -> dict[str, Any]:
+def lookup_view(answer: "LookupAnswer") -> dict[str, Any]:
     return {
         "customer_id": answer.customer_id,
         "currency": answer.currency,
@@ -23,7 +33,8 @@ def lookup_view(answer: LookupAnswer) -> dict[str, Any]:
     }
 
 
-def line_view(line: LineAnswer) -> dict[str, Any]:
+def line_view(line: "LineAnswer") -> dict[str, Any]:
+    """One cart line as PRODUCT.md §3 lists it; `not_orderable_because` and `reason` say why when it is not."""
     priced, rule, check = line.priced, line.rule, line.orderability
     view: dict[str, Any] = {
         "sku": line.sku,
@@ -55,5 +66,5 @@ def line_view(line: LineAnswer) -> dict[str, Any]:
     return view
 
 
-def _money(value: Any) -> str | None:
+def _money(value: Decimal | None) -> str | None:
     return None if value is None else str(value)

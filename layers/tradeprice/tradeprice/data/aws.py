@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 
 @cache
-def _config() -> Config:
+def client_config() -> Config:
     # Standard mode retries throttling and 5xx with backoff and jitter; the pool fits our parallel batches.
     return Config(
         retries={"mode": "standard", "max_attempts": 5},
@@ -26,9 +26,9 @@ def _config() -> Config:
 
 @cache
 def dynamodb() -> "DynamoDBClient":
-    return boto3.client("dynamodb", config=_config())
+    return boto3.client("dynamodb", config=client_config())
 
 
 @cache
 def s3() -> "S3Client":
-    return boto3.client("s3", config=_config())
+    return boto3.client("s3", config=client_config())

@@ -47,21 +47,37 @@ def _backoff(attempt: int) -> None:
     time.sleep(random.uniform(0, settings.retry_base_seconds * 2**attempt))  # noqa: S311 - jitter, not crypto
 
 
-def _call(operation: str, **kwargs: Any) -> dict[str, Any]:
-    try:
-        response: dict[str, Any] = getattr(dynamodb(), operation)(**kwargs)
-    except ClientError as error:
-        code = error.response.get("Error", {}).get("Code", "")
-        if code in {
-            "ProvisionedThroughputExceededException",
-            "ThrottlingException",
-            "RequestLimitExceeded",
-            "InternalServerError",
-            "ServiceUnavailable",
-        }:
-            raise StoreUnavailable("DynamoDB is throttling or unavailable; retry later", code=code) from error
-        raise
-    return response
+_THROTTLED = frozenset(
+    {
+        "ProvisionedThroughputExceededException",
+        "ThrottlingException",
+        "RequestLimitExceeded",
+        "InternalServerError",
+        "ServiceUnavailable",
+    }
+)
+
+
+def call_with_retries(operation: str, **kwargs: Any) -> dict[str, Any]:
+    """One DynamoDB call, retried with backoff and jitter while DynamoDB throttles or fails transiently.
+
+    botocore's standard mode already retries a few times; this outer loop keeps a long import or a 1,000-record
+    batch going through a longer burst, and gives up as StoreUnavailable (HTTP 503, retry later).
+    """
+    attempts = get_settings().retry_attempts
+    for attempt in range(attempts):
+        try:
+            response: dict[str, Any] = getattr(dynamodb(), operation)(**kwargs)
+        except ClientError as error:
+            code = error.response.get("Error", {}).get("Code", "")
+            if code not in _THROTTLED:
+                raise
+            if attempt == attempts - 1:
+                raise StoreUnavailable("DynamoDB is throttling or unavailable; retry later", code=code) from error
+            _backoff(attempt)
+            continue
+        return response
+    raise AssertionError("unreachable")
 
 
 def batch_get(table: str, keys: Sequence[Item], projection: str | None = None) -> list[Item]:
@@ -76,19 +92,26 @@ def batch_get(table: str, keys: Sequence[Item], projection: str | None = None) -
 
 
 def _get_chunk(table: str, keys: Sequence[Item], projection: str | None) -> list[Item]:
+    """Read one chunk, retrying unprocessed keys; give up only after `retry_attempts` rounds without progress."""
     request: dict[str, Any] = {"Keys": list(keys)}
     if projection:
         request["ProjectionExpression"] = projection
     found: list[Item] = []
-    for attempt in range(get_settings().retry_attempts):
-        response = _call("batch_get_item", RequestItems={table: request})
-        found.extend(response.get("Responses", {}).get(table, []))
+    stalled = 0
+    while True:
+        response = call_with_retries("batch_get_item", RequestItems={table: request})
+        read = response.get("Responses", {}).get(table, [])
+        found.extend(read)
         leftover = response.get("UnprocessedKeys", {}).get(table)
         if not leftover:
             return found
+        stalled = 0 if len(leftover["Keys"]) < len(request["Keys"]) else stalled + 1
+        if stalled >= get_settings().retry_attempts:
+            raise StoreUnavailable(
+                "DynamoDB left keys unread after every retry", table=table, unread=len(leftover["Keys"])
+            )
         request = leftover
-        _backoff(attempt)
-    raise StoreUnavailable("DynamoDB left keys unread after every retry", table=table, unread=len(request["Keys"]))
+        _backoff(stalled)
 
 
 def batch_write(table: str, puts: Iterable[Item] = (), deletes: Iterable[Item] = ()) -> int:
@@ -100,11 +123,19 @@ def batch_write(table: str, puts: Iterable[Item] = (), deletes: Iterable[Item] =
 
 
 def _write_chunk(table: str, requests: Sequence[dict[str, Any]]) -> int:
+    """Write one chunk, retrying unprocessed items; give up only after `retry_attempts` rounds without progress."""
     pending = list(requests)
-    for attempt in range(get_settings().retry_attempts):
-        response = _call("batch_write_item", RequestItems={table: pending})
-        pending = response.get("UnprocessedItems", {}).get(table, [])
-        if not pending:
-            return attempt + 1
-        _backoff(attempt)
-    raise StoreUnavailable("DynamoDB left writes unprocessed after every retry", table=table, unwritten=len(pending))
+    calls = stalled = 0
+    while pending:
+        response = call_with_retries("batch_write_item", RequestItems={table: pending})
+        calls += 1
+        leftover = response.get("UnprocessedItems", {}).get(table, [])
+        stalled = 0 if len(leftover) < len(pending) else stalled + 1
+        if leftover and stalled >= get_settings().retry_attempts:
+            raise StoreUnavailable(
+                "DynamoDB left writes unprocessed after every retry", table=table, unwritten=len(leftover)
+            )
+        pending = leftover
+        if pending:
+            _backoff(stalled)
+    return calls

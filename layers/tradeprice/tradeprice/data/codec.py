@@ -22,6 +22,9 @@ _deserializer = TypeDeserializer()
 
 def to_item(model: BaseModel, **keys: str) -> Item:
     document = model.model_dump(mode="json", exclude_none=True)
+    updated_at = getattr(model, "updated_at", None)
+    if isinstance(updated_at, datetime):
+        document["updated_at"] = timestamp_text(updated_at)
     document.update(keys)
     return {name: _serializer.serialize(value) for name, value in document.items()}
 
@@ -54,3 +57,8 @@ def source_version_key(version: Any) -> Decimal | None:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def timestamp_text(moment: datetime) -> str:
+    """How `updated_at` is stored: fixed-width UTC, so string order is time order (`updated_since` filters)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

@@ -12,7 +12,9 @@ from decimal import Decimal
 from typing import Any
 
 from tradeprice.config import get_settings
-from tradeprice.data.batch import Item, batch_get, batch_write
+from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries
+from tradeprice.data.codec import source_version_key, timestamp_text
+from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Price, StoredLadder, Tier
 
 PRICE_SHARDS = 16
@@ -49,7 +51,7 @@ def to_item(price: Price, updated_at: datetime, version_key: Decimal | None) -> 
         **key(price.price_list, price.sku),
         "price_list": {"S": price.price_list},
         "tiers": {"S": encode_tiers(price.tiers)},
-        "updated_at": {"S": updated_at.isoformat()},
+        "updated_at": {"S": timestamp_text(updated_at)},
     }
     if price.unit_of_measure is not None:
         item["uom"] = {"S": price.unit_of_measure}
@@ -86,12 +88,6 @@ def from_item(item: Item) -> Price:
     return Price.model_validate(document)
 
 
-def same_content(stored: Item, new: Item) -> bool:
-    """True when a write would change nothing a reader sees (so it is skipped as `unchanged`)."""
-    ignored = {"updated_at", "source_version", "version_key"}
-    return {k: v for k, v in stored.items() if k not in ignored} == {k: v for k, v in new.items() if k not in ignored}
-
-
 def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
     """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses."""
     unique = list(dict.fromkeys(keys))
@@ -99,12 +95,16 @@ def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
     return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
 
 
-def put_many(items: Sequence[Item]) -> int:
-    return batch_write(get_settings().prices_table, puts=items)
-
-
-def delete_many(pairs: Sequence[tuple[str, str]]) -> int:
-    return batch_write(get_settings().prices_table, deletes=[key(price_list, sku) for price_list, sku in pairs])
+def write_many(records: Sequence[tuple[str, str, Price | None, datetime]]) -> list[Outcome]:
+    """(list, sku, price or None to remove, time) for distinct SKUs → created/updated/unchanged/stale/deleted."""
+    writes = []
+    for price_list, sku, price, now in records:
+        if price is None:
+            writes.append(Write(key(price_list, sku), None))
+            continue
+        version = source_version_key(price.source_version)
+        writes.append(Write(key(price_list, sku), to_item(price, now, version), version))
+    return apply(get_settings().prices_table, writes)
 
 
 def to_ladder(item: Item) -> StoredLadder:
@@ -114,3 +114,49 @@ def to_ladder(item: Item) -> StoredLadder:
         valid_from=datetime.fromisoformat(item["valid_from"]["S"]) if "valid_from" in item else None,
         valid_until=datetime.fromisoformat(item["valid_until"]["S"]) if "valid_until" in item else None,
     )
+
+
+def page_list(
+    price_list: str, limit: int, cursor: dict[str, Any] | None, updated_since: datetime | None
+) -> tuple[list[Item], dict[str, Any] | None]:
+    """A page of one list's prices, walking its shards in order; the cursor is (shard, last key in it)."""
+    shard = int(cursor["shard"]) if cursor else 0
+    start_key = cursor.get("key") if cursor else None
+    found: list[Item] = []
+    while shard < PRICE_SHARDS and len(found) < limit:
+        request: dict[str, Any] = {
+            "TableName": get_settings().prices_table,
+            "KeyConditionExpression": "pk = :pk",
+            "ExpressionAttributeValues": {":pk": {"S": f"{price_list}#{shard:02d}"}},
+            "Limit": limit - len(found),
+        }
+        if updated_since is not None:
+            request["FilterExpression"] = "updated_at >= :since"
+            request["ExpressionAttributeValues"][":since"] = {"S": timestamp_text(updated_since)}
+        if start_key:
+            request["ExclusiveStartKey"] = start_key
+        response = call_with_retries("query", **request)
+        found.extend(response.get("Items", []))
+        start_key = response.get("LastEvaluatedKey")
+        if start_key is None:
+            shard += 1
+    if shard >= PRICE_SHARDS:
+        return found, None
+    return found, {"shard": shard, "key": start_key}
+
+
+def skus_of(price_list: str) -> Iterable[str]:
+    """Every SKU on a list (for a delete or a full-sync import), read page by page."""
+    cursor: dict[str, Any] | None = None
+    while True:
+        items, cursor = page_list(price_list, 1000, cursor, None)
+        yield from (item["sku"]["S"] for item in items)
+        if cursor is None:
+            return
+
+
+def delete_all(price_list: str) -> int:
+    """Remove every price of a list; returns how many."""
+    skus = list(skus_of(price_list))
+    batch_write(get_settings().prices_table, deletes=[key(price_list, sku) for sku in skus])
+    return len(skus)

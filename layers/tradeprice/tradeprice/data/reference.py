@@ -1,120 +1,169 @@
-"""Reference records: price lists, customer groups, customers and product rules (small, read on every lookup)."""
+"""Reference records — price lists, customer groups, customers, product rules: stored as the model's JSON form.
+
+One `Collection` per table says which model it holds and which attributes form its key; the functions below
+work on any of them, so every record type gets the same versioned writes, paging and read-back validation.
+"""
 
 from collections.abc import Sequence
-from typing import Any
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic
 
 from botocore.exceptions import ClientError
 
-from tradeprice.config import get_settings
+from tradeprice.config import Settings, get_settings
 from tradeprice.data import codec
-from tradeprice.data.aws import dynamodb
-from tradeprice.data.batch import Item, batch_get
+from tradeprice.data.batch import Item, batch_get, call_with_retries
 from tradeprice.data.paging import decode_cursor, encode_cursor
+from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule
-from tradeprice.errors import Conflict
+from tradeprice.errors import InvalidInput
 
 
-def _put(table: str, item: Item) -> bool:
-    """Store an item; True when it created a new record, False when it replaced one."""
-    response = dynamodb().put_item(TableName=table, Item=item, ReturnValues="ALL_OLD")
-    return "Attributes" not in response
+@dataclass(frozen=True, slots=True)
+class Collection(Generic[codec.M]):
+    table_setting: str
+    model: type[codec.M]
+    key_names: tuple[str, ...]
+
+    @property
+    def table(self) -> str:
+        return str(getattr(get_settings(), self.table_setting))
+
+    def key(self, *values: str) -> Item:
+        return {name: {"S": value} for name, value in zip(self.key_names, values, strict=True)}
+
+    def key_of(self, record: codec.M) -> Item:
+        return self.key(*(str(getattr(record, name)) for name in self.key_names))
+
+    def to_item(self, record: codec.M) -> Item:
+        item = codec.to_item(record)
+        version = codec.source_version_key(getattr(record, "source_version", None))
+        if version is not None:
+            item["version_key"] = {"N": str(version)}
+        return item
+
+    def from_item(self, item: Item) -> codec.M:
+        return codec.from_item(self.model, item, drop=("version_key",))
 
 
-def _get(table: str, key: Item) -> Item | None:
-    return dynamodb().get_item(TableName=table, Key=key).get("Item")
+assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table"} <= set(
+    Settings.model_fields
+)
+
+PRICE_LISTS = Collection("price_lists_table", PriceList, ("slug",))
+GROUPS = Collection("customer_groups_table", CustomerGroup, ("slug",))
+CUSTOMERS = Collection("customers_table", Customer, ("id",))
+RULES = Collection("product_rules_table", ProductRule, ("sku", "group"))
 
 
-def _page(table: str, limit: int, cursor: str | None) -> tuple[list[Item], str | None]:
-    request: dict[str, Any] = {"TableName": table, "Limit": limit}
+def get(collection: Collection[codec.M], *key: str) -> codec.M | None:
+    item = call_with_retries("get_item", TableName=collection.table, Key=collection.key(*key)).get("Item")
+    return collection.from_item(item) if item else None
+
+
+def get_many(collection: Collection[codec.M], keys: Sequence[tuple[str, ...]]) -> list[codec.M]:
+    items = batch_get(collection.table, [collection.key(*key) for key in dict.fromkeys(keys)])
+    return [collection.from_item(item) for item in items]
+
+
+def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ...], codec.M | None]]) -> list[Outcome]:
+    """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped."""
+    writes = []
+    for key, record in records:
+        if record is None:
+            writes.append(Write(collection.key(*key), None))
+        else:
+            version = codec.source_version_key(getattr(record, "source_version", None))
+            writes.append(Write(collection.key(*key), collection.to_item(record), version))
+    return apply(collection.table, writes)
+
+
+def page(
+    collection: Collection[codec.M], limit: int, cursor: str | None, updated_since: datetime | None = None
+) -> tuple[list[codec.M], str | None]:
+    """One page of a whole table; with `updated_since`, only records changed at or after that instant."""
+    request: dict[str, Any] = {"TableName": collection.table, "Limit": limit}
     start = decode_cursor(cursor)
     if start:
         request["ExclusiveStartKey"] = start
+    if updated_since is not None:
+        request["FilterExpression"] = "updated_at >= :since"
+        request["ExpressionAttributeValues"] = {":since": {"S": codec.timestamp_text(updated_since)}}
     try:
-        response = dynamodb().scan(**request)
+        response = call_with_retries("scan", **request)
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ValidationException":
-            raise Conflict("cursor does not belong to this listing", field="cursor") from error
+            raise InvalidInput(
+                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
+            ) from error
         raise
-    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))
+    records = [collection.from_item(item) for item in response.get("Items", [])]
+    return records, encode_cursor(response.get("LastEvaluatedKey"))
 
 
-# Price lists ----------------------------------------------------------------------------------------------------
+def scan_all(collection: Collection[codec.M]) -> list[codec.M]:
+    """Every record of a small table (list definitions, groups: tens to hundreds)."""
+    records: list[codec.M] = []
+    request: dict[str, Any] = {"TableName": collection.table}
+    while True:
+        response = call_with_retries("scan", **request)
+        records.extend(collection.from_item(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return records
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def put_price_list(price_list: PriceList) -> bool:
-    return _put(get_settings().price_lists_table, codec.to_item(price_list))
+def query(collection: Collection[codec.M], partition: str) -> list[codec.M]:
+    """Every record under one partition key (all rules of a SKU)."""
+    records: list[codec.M] = []
+    name = collection.key_names[0]
+    request: dict[str, Any] = {
+        "TableName": collection.table,
+        "KeyConditionExpression": "#k = :k",
+        "ExpressionAttributeNames": {"#k": name},
+        "ExpressionAttributeValues": {":k": {"S": partition}},
+    }
+    while True:
+        response = call_with_retries("query", **request)
+        records.extend(collection.from_item(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return records
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+# Shorthands the lookup and the logic use -------------------------------------------------------------------------
 
 
 def get_price_list(slug: str) -> PriceList | None:
-    item = _get(get_settings().price_lists_table, {"slug": {"S": slug}})
-    return codec.from_item(PriceList, item) if item else None
+    return get(PRICE_LISTS, slug)
 
 
-def get_price_lists(slugs: Sequence[str]) -> dict[str, PriceList]:
-    items = batch_get(get_settings().price_lists_table, [{"slug": {"S": slug}} for slug in dict.fromkeys(slugs)])
-    lists = (codec.from_item(PriceList, item) for item in items)
-    return {price_list.slug: price_list for price_list in lists}
+def all_price_lists() -> dict[str, PriceList]:
+    return {price_list.slug: price_list for price_list in scan_all(PRICE_LISTS)}
 
 
-def page_price_lists(limit: int, cursor: str | None) -> tuple[list[PriceList], str | None]:
-    items, next_cursor = _page(get_settings().price_lists_table, limit, cursor)
-    return [codec.from_item(PriceList, item) for item in items], next_cursor
-
-
-# Customer groups ------------------------------------------------------------------------------------------------
-
-
-def put_customer_group(group: CustomerGroup) -> bool:
-    return _put(get_settings().customer_groups_table, codec.to_item(group))
-
-
-def get_customer_groups(slugs: Sequence[str]) -> dict[str, CustomerGroup]:
-    items = batch_get(get_settings().customer_groups_table, [{"slug": {"S": slug}} for slug in dict.fromkeys(slugs)])
-    groups = (codec.from_item(CustomerGroup, item) for item in items)
-    return {group.slug: group for group in groups}
-
-
-# Customers ------------------------------------------------------------------------------------------------------
-
-
-def put_customer(customer: Customer) -> bool:
-    return _put(get_settings().customers_table, codec.to_item(customer))
+def all_customer_groups() -> dict[str, CustomerGroup]:
+    return {group.slug: group for group in scan_all(GROUPS)}
 
 
 def get_customer(customer_id: str) -> Customer | None:
-    item = _get(get_settings().customers_table, {"id": {"S": customer_id}})
-    return codec.from_item(Customer, item) if item else None
-
-
-# Product rules --------------------------------------------------------------------------------------------------
-
-
-def put_product_rule(rule: ProductRule) -> bool:
-    return _put(get_settings().product_rules_table, codec.to_item(rule))
+    return get(CUSTOMERS, customer_id)
 
 
 def get_product_rules(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ProductRule]:
     """Rules for (group, sku) pairs that exist."""
-    keys = [{"sku": {"S": sku}, "group": {"S": group}} for group, sku in dict.fromkeys(pairs)]
-    rules = (codec.from_item(ProductRule, item) for item in batch_get(get_settings().product_rules_table, keys))
+    rules = get_many(RULES, [(sku, group) for group, sku in pairs])
     return {(rule.group, rule.sku): rule for rule in rules}
 
 
-def all_price_lists() -> dict[str, PriceList]:
-    """Every list definition (a merchant has tens to hundreds): one paged scan, cached by the caller."""
-    return {price_list.slug: price_list for price_list in _scan_all(get_settings().price_lists_table, PriceList)}
+def put_price_list(price_list: PriceList) -> Outcome:
+    return write(PRICE_LISTS, [((price_list.slug,), price_list)])[0]
 
 
-def all_customer_groups() -> dict[str, CustomerGroup]:
-    return {group.slug: group for group in _scan_all(get_settings().customer_groups_table, CustomerGroup)}
+def put_customer_group(group: CustomerGroup) -> Outcome:
+    return write(GROUPS, [((group.slug,), group)])[0]
 
 
-def _scan_all(table: str, model: type[codec.M]) -> list[codec.M]:
-    records: list[codec.M] = []
-    request: dict[str, Any] = {"TableName": table}
-    while True:
-        response = dynamodb().scan(**request)
-        records.extend(codec.from_item(model, item) for item in response.get("Items", []))
-        if "LastEvaluatedKey" not in response:
-            return records
-        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+def put_product_rule(rule: ProductRule) -> Outcome:
+    return write(RULES, [((rule.sku, rule.group), rule)])[0]

@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_vali
 
 from tradeprice.domain.types import (
     CurrencyCode,
+    DiscountPercent,
     ExternalId,
     Money,
     Percent,
@@ -184,7 +185,7 @@ class Customer(Model):
     status: CustomerStatus = CustomerStatus.ACTIVE
     group: Slug = BASE_GROUP
     price_lists: Annotated[list[Slug], Field(max_length=20)] = []
-    discount_percent: Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4)] = Decimal(0)
+    discount_percent: DiscountPercent = Decimal(0)
     currency: CurrencyCode | None = None
     payment_terms: PaymentTerms | None = None
     tags: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=50)] = []

@@ -58,3 +58,7 @@ SourceVersion = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | AwareDate
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4, allow_inf_nan=False)]
+"""A customer's discount on top of their tier price: 0 to 100."""

@@ -2,27 +2,30 @@
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from datetime import datetime
 
-from tradeprice.data import codec, reference
 from tradeprice.data import prices as price_store
-from tradeprice.data.batch import Item
+from tradeprice.data import reference
+from tradeprice.data.paging import decode_cursor, encode_cursor
+from tradeprice.data.reference import GROUPS, PRICE_LISTS
+from tradeprice.data.versioned import Outcome
 from tradeprice.domain.models import Price, PriceList
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict, InvalidInput, NotFound
 from tradeprice.logic import pricing
 from tradeprice.logic.records import RecordResult
 
+# Price lists ------------------------------------------------------------------------------------------------------
 
-def put_price_list(price_list: PriceList) -> tuple[PriceList, bool]:
+
+def put_price_list(price_list: PriceList) -> tuple[PriceList, Outcome]:
     """Create or replace a list definition. A rule's source must exist and no chain may loop or run too deep."""
     if price_list.rules is not None:
         lists = reference.all_price_lists()
         lists[price_list.slug] = price_list
         _check_derivation(price_list.slug, lists)
     stamped = price_list.model_copy(update={"updated_at": utc_now()})
-    created = reference.put_price_list(stamped)
-    return stamped, created
+    return stamped, reference.put_price_list(stamped)
 
 
 def _check_derivation(slug: str, lists: dict[str, PriceList]) -> None:
@@ -53,6 +56,35 @@ def get_price_list(slug: str) -> PriceList:
     return price_list
 
 
+def page_price_lists(
+    limit: int, cursor: str | None, updated_since: datetime | None
+) -> tuple[list[PriceList], str | None]:
+    return reference.page(PRICE_LISTS, limit, cursor, updated_since)
+
+
+def delete_price_list(slug: str) -> int:
+    """Delete a list and its prices. Refused while another list derives from it; returns the prices removed."""
+    get_price_list(slug)
+    dependants = sorted(p.slug for p in reference.all_price_lists().values() if p.rules and p.rules.source == slug)
+    if dependants:
+        raise Conflict(
+            f"{', '.join(dependants)} derive from '{slug}'; change their rules first",
+            price_list=slug,
+            dependants=dependants,
+        )
+    users = sorted(g.slug for g in reference.scan_all(GROUPS) if slug in g.price_lists)
+    if users:
+        raise Conflict(
+            f"customer groups {', '.join(users)} use '{slug}'; remove it from them first", price_list=slug, groups=users
+        )
+    removed = price_store.delete_all(slug)
+    reference.write(PRICE_LISTS, [((slug,), None)])
+    return removed
+
+
+# Prices -----------------------------------------------------------------------------------------------------------
+
+
 @dataclass(frozen=True, slots=True)
 class PriceWrite:
     """A validated record of a batch: a price to store, or (tiers empty) a SKU to remove."""
@@ -70,54 +102,34 @@ def put_prices(slug: str, writes: Sequence[PriceWrite]) -> list[RecordResult]:
     unique: list[PriceWrite] = []
     for write in writes:
         if write.sku in first_index:
-            results[write.index] = RecordResult(
-                write.index,
-                write.sku,
-                "error",
-                [
-                    {
-                        "field": "sku",
-                        "reason": f"repeats record {first_index[write.sku]} of this batch",
-                        "value": write.sku,
-                    }
-                ],
-            )
+            reason = f"repeats record {first_index[write.sku]} of this batch"
+            error = {"field": "sku", "reason": reason, "value": write.sku}
+            results[write.index] = RecordResult(write.index, write.sku, "error", [error])
             continue
         first_index[write.sku] = write.index
         unique.append(write)
-
-    stored = price_store.get_many((slug, write.sku) for write in unique)
     now = utc_now()
-    puts: list[Item] = []
-    deletes: list[tuple[str, str]] = []
-    for write in unique:
-        existing = stored.get((slug, write.sku))
-        if write.price is None:
-            if existing is None:
-                results[write.index] = RecordResult(write.index, write.sku, "unchanged")
-            else:
-                deletes.append((slug, write.sku))
-                results[write.index] = RecordResult(write.index, write.sku, "deleted")
-            continue
-        version = codec.source_version_key(write.price.source_version)
-        if _is_stale(existing, version):
-            results[write.index] = RecordResult(write.index, write.sku, "stale")
-            continue
-        item = price_store.to_item(write.price, now, version)
-        if existing is not None and price_store.same_content(existing, item):
-            results[write.index] = RecordResult(write.index, write.sku, "unchanged")
-            continue
-        puts.append(item)
-        results[write.index] = RecordResult(write.index, write.sku, "updated" if existing else "created")
-    price_store.put_many(puts)
-    price_store.delete_many(deletes)
+    outcomes = price_store.write_many([(slug, write.sku, write.price, now) for write in unique])
+    for write, outcome in zip(unique, outcomes, strict=True):
+        results[write.index] = RecordResult(write.index, write.sku, outcome)
     return [results[write.index] for write in writes]
 
 
-def _is_stale(existing: Item | None, version: Decimal | None) -> bool:
-    if existing is None or version is None or "version_key" not in existing:
-        return False
-    return version < Decimal(existing["version_key"]["N"])
+def put_prices_across_lists(writes: Sequence[tuple[str, PriceWrite]]) -> list[RecordResult]:
+    """POST /v1/prices:batch — records name their list; a record for an unknown list is that record's error."""
+    known = reference.all_price_lists()
+    results: dict[int, RecordResult] = {}
+    by_list: dict[str, list[PriceWrite]] = {}
+    for slug, write in writes:
+        if slug not in known:
+            error = {"field": "price_list", "reason": "unknown price list", "value": slug}
+            results[write.index] = RecordResult(write.index, write.sku, "error", [error])
+        else:
+            by_list.setdefault(slug, []).append(write)
+    for slug, list_writes in by_list.items():
+        for write, result in zip(list_writes, put_prices(slug, list_writes), strict=True):
+            results[write.index] = result
+    return [results[write.index] for _, write in writes]
 
 
 def get_price(slug: str, sku: str) -> Price:
@@ -128,5 +140,24 @@ def get_price(slug: str, sku: str) -> Price:
     return price_store.from_item(item)
 
 
-def page_price_lists(limit: int, cursor: str | None) -> tuple[list[PriceList], str | None]:
-    return reference.page_price_lists(limit, cursor)
+def delete_price(slug: str, sku: str) -> None:
+    get_price(slug, sku)
+    price_store.write_many([(slug, sku, None, utc_now())])
+
+
+def page_prices(
+    slug: str, limit: int, cursor: str | None, updated_since: datetime | None
+) -> tuple[list[Price], str | None]:
+    get_price_list(slug)
+    position = decode_cursor(cursor)
+    if position is not None and not isinstance(position.get("shard"), int):
+        raise InvalidInput("cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}])
+    items, next_position = price_store.page_list(slug, limit, position, updated_since)
+    return [price_store.from_item(item) for item in items], encode_cursor(next_position)
+
+
+def prices_of_sku(sku: str) -> list[Price]:
+    """The SKU's stored price on every list (derived prices are computed by the lookup, not stored)."""
+    lists = sorted(reference.all_price_lists())
+    found = price_store.get_many([(slug, sku) for slug in lists])
+    return [price_store.from_item(found[(slug, sku)]) for slug in lists if (slug, sku) in found]

@@ -92,17 +92,36 @@ def import_object(bucket: str, key: str, version_id: str | None, *, started_by: 
     try:
         target = parse_key(key)
     except InvalidFile as error:
-        job = ImportJob(id=job_id_for(bucket, key, version_id), bucket=bucket, key=key, version_id=version_id,
-                        kind=ImportKind.PRICES, status=ImportStatus.FAILED, failure=error.detail, created_at=now,
-                        finished_at=now, started_by=started_by)
+        job = ImportJob(
+            id=job_id_for(bucket, key, version_id),
+            bucket=bucket,
+            key=key,
+            version_id=version_id,
+            kind=ImportKind.PRICES,
+            status=ImportStatus.FAILED,
+            failure=error.detail,
+            created_at=now,
+            finished_at=now,
+            started_by=started_by,
+        )
         jobs.create(job)
         return job
     # The notification may omit the version (moto does; an unversioned bucket would): the object read names it.
     stored = objects.open_object(bucket, key, version_id)
-    job = ImportJob(id=job_id_for(bucket, key, stored.version_id), bucket=bucket, key=key,
-                    version_id=stored.version_id, kind=target.kind, price_list=target.price_list,
-                    status=ImportStatus.RUNNING, created_at=now, started_at=now, started_by=started_by,
-                    mode=ImportMode.UPSERT, bytes_total=stored.size)
+    job = ImportJob(
+        id=job_id_for(bucket, key, stored.version_id),
+        bucket=bucket,
+        key=key,
+        version_id=stored.version_id,
+        kind=target.kind,
+        price_list=target.price_list,
+        status=ImportStatus.RUNNING,
+        created_at=now,
+        started_at=now,
+        started_by=started_by,
+        mode=ImportMode.UPSERT,
+        bytes_total=stored.size,
+    )
     if not jobs.create(job):
         existing = jobs.get(job.id)
         if existing is not None and existing.status in _TERMINAL:

@@ -1,34 +1,29 @@
-"""The lookup: gather one customer's context, read every needed price in one parallel round, price each line."""
+"""The lookup: gather one customer's context, read every needed price and rule in one parallel round, price the cart.
+
+Round trips (PRODUCT.md §7): list definitions, groups and the customer come from a short-lived in-function cache
+(`REFERENCE_CACHE_SECONDS`, default 30 s); when any is missing they are read together, in one round. Prices and
+product rules are never cached: all their keys are known once the context is, so they are read in one more round.
+A warm lookup is therefore one round, a cold one two.
+"""
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from tradeprice.config import get_settings
 from tradeprice.data import prices as price_store
 from tradeprice.data import reference
+from tradeprice.data.aws import dynamodb
 from tradeprice.data.reference_cache import cached
-from tradeprice.domain.models import BASE_GROUP, Customer, ProductRule, StoredLadder
+from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule, StoredLadder
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import NotFound
 from tradeprice.logic import pricing
+from tradeprice.logic.pricing import LineAnswer, LineRequest
 
-
-@dataclass(frozen=True, slots=True)
-class LineRequest:
-    sku: str
-    qty: int
-    tier_group: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class LineAnswer:
-    sku: str
-    qty: int
-    priced: pricing.PricedLine
-    rule: pricing.MergedRule
-    orderability: pricing.Orderability
+__all__ = ["LineAnswer", "LineRequest", "LookupAnswer", "lookup"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,6 +32,18 @@ class LookupAnswer:
     at: datetime
     customer_id: str | None
     lines: list[LineAnswer]
+
+
+@cache
+def _readers() -> ThreadPoolExecutor:
+    """Threads for the reads of one round, kept across warm invocations (each BatchGet fans out further itself)."""
+    return ThreadPoolExecutor(max_workers=3, thread_name_prefix="lookup-read")
+
+
+def _round() -> ThreadPoolExecutor:
+    # boto3's default session is not thread-safe while it builds a client: build the shared one before any thread.
+    dynamodb()
+    return _readers()
 
 
 def lookup(
@@ -49,61 +56,57 @@ def lookup(
     explain: bool = False,
 ) -> LookupAnswer:
     """Price `lines` for a customer (their lists and group chain) or directly against one price list."""
-    settings = get_settings()
+    strategy = get_settings().price_strategy
     at = at or utc_now()
-    lists = cached("price-lists", "*", reference.all_price_lists)
-    customer: Customer | None = None
     if customer_id is not None:
-        customer = cached("customer", customer_id, lambda: reference.get_customer(customer_id))
-        if customer is None:
-            raise NotFound(f"customer '{customer_id}' does not exist", customer_id=customer_id)
-        groups = cached("customer-groups", "*", reference.all_customer_groups)
-        chain = pricing.group_chain(customer.group, groups)
-        candidate_lists = pricing.candidate_slugs(customer, chain, groups)
+        customer, groups, lists = _customer_reference(customer_id)
+        ctx = pricing.customer_context(customer, groups, lists, at=at, currency=currency, strategy=strategy)
     else:
         assert price_list is not None, "a lookup names a customer or a price list"
-        if price_list not in lists:
-            lists = reference.all_price_lists()  # a list created since the cache was filled
-            if price_list not in lists:
-                raise NotFound(f"price list '{price_list}' does not exist", price_list=price_list)
-        chain, candidate_lists = (BASE_GROUP,), [price_list]
+        ctx = pricing.list_context(
+            price_list, _lists_including(price_list), at=at, currency=currency, strategy=strategy
+        )
 
-    ctx = pricing.build_context(
-        customer=customer,
-        candidate_lists=candidate_lists,
-        lists=lists,
-        chain=chain,
-        at=at,
-        currency=currency,
-        strategy=settings.price_strategy,
-    )
-    skus = list(dict.fromkeys(line.sku for line in lines))
-    stored, rules = _read_prices_and_rules(ctx, skus)
-
-    tier_quantities: dict[str, int] = {}
-    for line in lines:
-        if line.tier_group is not None:
-            tier_quantities[line.tier_group] = tier_quantities.get(line.tier_group, 0) + line.qty
-    answers = []
-    for line in lines:
-        tier_qty = tier_quantities[line.tier_group] if line.tier_group is not None else line.qty
-        priced = pricing.price_line(line.sku, line.qty, tier_qty, ctx, stored, explain=explain)
-        rule = pricing.merge_rules(line.sku, chain, rules)
-        answers.append(LineAnswer(line.sku, line.qty, priced, rule, pricing.check_quantity(line.qty, rule)))
+    stored, rules = _read_prices_and_rules(ctx, list(dict.fromkeys(line.sku for line in lines)))
+    answers = pricing.price_cart(lines, ctx, stored, rules, explain=explain)
     return LookupAnswer(currency=ctx.currency, at=at, customer_id=customer_id, lines=answers)
+
+
+def _customer_reference(customer_id: str) -> tuple[Customer, dict[str, CustomerGroup], dict[str, PriceList]]:
+    """The customer, every group and every list definition: cached, and read side by side when they are not."""
+
+    def load_customer() -> Customer:
+        # Raising (rather than returning None) keeps an unknown id out of the cache: a customer the ERP creates
+        # a moment later is found on the next lookup, not REFERENCE_CACHE_SECONDS later.
+        customer = reference.get_customer(customer_id)
+        if customer is None:
+            raise NotFound(f"customer '{customer_id}' does not exist", customer_id=customer_id)
+        return customer
+
+    pool = _round()
+    customer = pool.submit(cached, "customer", customer_id, load_customer)
+    groups = pool.submit(cached, "customer-groups", "*", reference.all_customer_groups)
+    lists = pool.submit(cached, "price-lists", "*", reference.all_price_lists)
+    return customer.result(), groups.result(), lists.result()
+
+
+def _lists_including(slug: str) -> dict[str, PriceList]:
+    lists = cached("price-lists", "*", reference.all_price_lists)
+    if slug not in lists:
+        lists = reference.all_price_lists()  # a list created since the cache was filled
+        if slug not in lists:
+            raise NotFound(f"price list '{slug}' does not exist", price_list=slug)
+    return lists
 
 
 def _read_prices_and_rules(
     ctx: pricing.Context, skus: Sequence[str]
 ) -> tuple[dict[tuple[str, str], StoredLadder], dict[tuple[str, str], ProductRule]]:
     """One round trip: the price BatchGets and the rule BatchGets run side by side."""
-    price_lists = pricing.derivation_closure([c.slug for c in ctx.usable], ctx.lists)
-    price_keys = [(slug, sku) for slug in price_lists for sku in skus]
-    rule_keys = [(group, sku) for group in ctx.group_chain for sku in skus]
-    if ctx.refused or not skus:
+    price_keys, rule_keys = pricing.reads_needed(ctx, skus)
+    if not price_keys and not rule_keys:
         return {}, {}
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        items_future = pool.submit(price_store.get_many, price_keys)
-        rules_future = pool.submit(reference.get_product_rules, rule_keys)
-        items, rules = items_future.result(), rules_future.result()
-    return {pair: price_store.to_ladder(item) for pair, item in items.items()}, rules
+    pool = _round()
+    items = pool.submit(price_store.get_many, price_keys)
+    rules = pool.submit(reference.get_product_rules, rule_keys)
+    return {pair: price_store.to_ladder(item) for pair, item in items.result().items()}, rules.result()

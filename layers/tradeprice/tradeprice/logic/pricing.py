@@ -1,13 +1,15 @@
 """Price resolution (PRODUCT.md §3) as pure functions: no I/O, so every rule is tested in isolation.
 
-The caller gathers the customer context, the list definitions and the stored ladders; `price_line` answers one
-cart line. docs/pricing-rules.md walks through each step with worked examples.
+The caller gathers the customer, the group and list definitions (`customer_context` / `list_context`), reads the
+stored ladders and product rules that `reads_needed` names, and `price_cart` answers every line.
+docs/pricing-rules.md walks through each step with worked examples.
 """
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, ROUND_UP, Decimal
+from decimal import Context as DecimalContext
 from typing import Literal
 
 from tradeprice.domain.currencies import MINOR_UNITS
@@ -25,18 +27,29 @@ from tradeprice.domain.models import (
 MAX_CHAIN_DEPTH = 5
 """How many derivation hops a list may be from the list that stores the prices (C from B from A is 2)."""
 
+Strategy = Literal["first", "lowest"]
+
 _ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "up": ROUND_UP, "down": ROUND_DOWN}
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
+_QUANTUM = {currency: _ONE.scaleb(-minor) for currency, minor in MINOR_UNITS.items()}
+_DEFAULT_QUANTUM = Decimal("0.01")
+
+# Products of prices, percentages and FX rates along a 5-hop chain reach ~200 significant digits; the default
+# 28-digit context would round them before the one rounding §3 allows, and could turn a just-below-half into a tie.
+_EXACT = DecimalContext(prec=400)
 
 
 LadderSource = Mapping[tuple[str, str], StoredLadder]
 """Stored ladders by (price list slug, SKU)."""
 
+RuleSource = Mapping[tuple[str, str], ProductRule]
+"""Product rules by (customer group slug, SKU)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """A price list the customer may be priced from, and why it can or cannot be used at this lookup."""
+    """A price list the customer may be priced from, and why it cannot be used at this lookup (if it cannot)."""
 
     slug: str
     price_list: PriceList | None
@@ -45,22 +58,25 @@ class Candidate:
 
 @dataclass(frozen=True, slots=True)
 class Context:
-    """Everything about the customer that does not depend on the line."""
+    """Everything about the lookup that does not depend on the line."""
 
     currency: str | None
     candidates: tuple[Candidate, ...]
     lists: Mapping[str, PriceList]
-    """Every list definition reachable from the candidates, derivation sources included."""
+    """Every list definition known, so derivation sources can be followed."""
+    at: datetime
     group_chain: tuple[str, ...] = (BASE_GROUP,)
     discount_percent: Decimal = Decimal(0)
-    at: datetime | None = None
-    strategy: Literal["first", "lowest"] = "first"
+    strategy: Strategy = "first"
     refused: str | None = None
     """Set when the customer gets no trade price at all (inactive)."""
 
     @property
     def usable(self) -> tuple[Candidate, ...]:
         return tuple(candidate for candidate in self.candidates if candidate.skipped is None)
+
+
+# Step 1: candidate lists ------------------------------------------------------------------------------------------
 
 
 def group_chain(group_slug: str, groups: Mapping[str, CustomerGroup]) -> tuple[str, ...]:
@@ -79,7 +95,7 @@ def group_chain(group_slug: str, groups: Mapping[str, CustomerGroup]) -> tuple[s
 def candidate_slugs(customer: Customer | None, chain: Sequence[str], groups: Mapping[str, CustomerGroup]) -> list[str]:
     """The customer's own lists replace the group's; otherwise the first non-empty lists up the group chain."""
     if customer is not None and customer.price_lists:
-        return list(customer.price_lists)
+        return list(dict.fromkeys(customer.price_lists))
     for slug in chain:
         group = groups.get(slug)
         if group is not None and group.price_lists:
@@ -88,17 +104,21 @@ def candidate_slugs(customer: Customer | None, chain: Sequence[str], groups: Map
 
 
 def derivation_closure(slugs: Sequence[str], lists: Mapping[str, PriceList]) -> list[str]:
-    """The lists and every source they derive from (bounded by MAX_CHAIN_DEPTH), in discovery order."""
-    seen: dict[str, None] = {}
+    """The lists and every source they derive from (up to MAX_CHAIN_DEPTH hops each), in discovery order."""
+    closure: dict[str, None] = {}
     for slug in slugs:
+        # Each candidate walks its whole chain: stopping at a list another walk already reached would miss that
+        # list's sources when the other walk had used up its depth there.
+        walked: set[str] = set()
         current: str | None = slug
         for _ in range(MAX_CHAIN_DEPTH + 1):
-            if current is None or current in seen:
+            if current is None or current in walked:
                 break
-            seen[current] = None
+            walked.add(current)
+            closure[current] = None
             definition = lists.get(current)
             current = definition.rules.source if definition is not None and definition.rules is not None else None
-    return list(seen)
+    return list(closure)
 
 
 def build_context(
@@ -109,9 +129,12 @@ def build_context(
     chain: Sequence[str],
     at: datetime,
     currency: str | None,
-    strategy: Literal["first", "lowest"],
+    strategy: Strategy,
 ) -> Context:
-    """Filter the candidates by validity at `at` and by the lookup currency (explicit, customer's, first list's)."""
+    """Filter the candidates by validity at `at`, then by the lookup currency (explicit, customer's, first list's).
+
+    "First list's" is the first candidate still valid at `at`: a list that is skipped anyway cannot set it.
+    """
     dated: list[Candidate] = []
     for slug in candidate_lists:
         definition = lists.get(slug)
@@ -121,7 +144,7 @@ def build_context(
             dated.append(Candidate(slug, definition, "outside_validity"))
         else:
             dated.append(Candidate(slug, definition))
-    lookup_currency = currency or (customer.currency if customer else None)
+    lookup_currency = currency or (customer.currency if customer is not None else None)
     if lookup_currency is None:
         lookup_currency = next((c.price_list.currency for c in dated if c.skipped is None and c.price_list), None)
     candidates = tuple(
@@ -135,12 +158,68 @@ def build_context(
         currency=lookup_currency,
         candidates=candidates,
         lists=lists,
-        group_chain=tuple(chain),
-        discount_percent=customer.discount_percent if customer else Decimal(0),
         at=at,
+        group_chain=tuple(chain),
+        discount_percent=customer.discount_percent if customer is not None else Decimal(0),
         strategy=strategy,
         refused=refused,
     )
+
+
+def customer_context(
+    customer: Customer,
+    groups: Mapping[str, CustomerGroup],
+    lists: Mapping[str, PriceList],
+    *,
+    at: datetime,
+    currency: str | None = None,
+    strategy: Strategy = "first",
+) -> Context:
+    """The context of a lookup for a customer: their lists (or their group chain's) and their discount."""
+    chain = group_chain(customer.group, groups)
+    return build_context(
+        customer=customer,
+        candidate_lists=candidate_slugs(customer, chain, groups),
+        lists=lists,
+        chain=chain,
+        at=at,
+        currency=currency,
+        strategy=strategy,
+    )
+
+
+def list_context(
+    slug: str,
+    lists: Mapping[str, PriceList],
+    *,
+    at: datetime,
+    currency: str | None = None,
+    strategy: Strategy = "first",
+) -> Context:
+    """The context of a lookup straight against one list: no customer, no discount, the base group's rules."""
+    return build_context(
+        customer=None,
+        candidate_lists=[slug],
+        lists=lists,
+        chain=(BASE_GROUP,),
+        at=at,
+        currency=currency,
+        strategy=strategy,
+    )
+
+
+def reads_needed(ctx: Context, skus: Sequence[str]) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """The (list, sku) prices and (group, sku) rules a cart needs: all known up front, so one round reads them."""
+    if not skus:
+        return [], []
+    rule_keys = [(group, sku) for group in ctx.group_chain for sku in skus]
+    if ctx.refused:
+        return [], rule_keys
+    price_lists = derivation_closure([candidate.slug for candidate in ctx.usable], ctx.lists)
+    return [(slug, sku) for slug in price_lists for sku in skus], rule_keys
+
+
+# Steps 2–5: the price -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,13 +231,20 @@ class Ladder:
     via: tuple[str, ...]
     """The lists walked, from the candidate to the one that stores the price."""
 
+    @property
+    def derived(self) -> bool:
+        return len(self.via) > 1
+
 
 def effective_ladder(slug: str, sku: str, ctx: Context, stored: LadderSource) -> Ladder | str:
-    """The ladder `slug` prices `sku` with at ctx.at, or the reason it has none."""
+    """The ladder `slug` prices `sku` with at ctx.at, or the reason it has none.
+
+    A price stored on a list (and valid at `at`) overrides the list's rule for that SKU; otherwise the rule derives
+    the ladder from its source, whose own stored price or rule decides in turn.
+    """
     factor = _ONE
     via: list[str] = []
     current = slug
-    assert ctx.at is not None
     while True:
         via.append(current)
         definition = ctx.lists.get(current)
@@ -174,19 +260,23 @@ def effective_ladder(slug: str, sku: str, ctx: Context, stored: LadderSource) ->
             return "no_price" if ladder is None else "price_outside_validity"
         if len(via) > MAX_CHAIN_DEPTH:
             return "chain_too_deep"
-        factor = factor * (_ONE + rules.adjustment_percent / _HUNDRED) * rules.fx_rate
+        factor = _EXACT.multiply(_EXACT.multiply(factor, _ONE + rules.adjustment_percent / _HUNDRED), rules.fx_rate)
         current = rules.source
         if current in via:
             return "rule_cycle"
 
 
 def round_money(amount: Decimal, currency: str, rounding: Rounding | None) -> Decimal:
-    mode = _ROUNDING_MODES[rounding.mode] if rounding else ROUND_HALF_UP
-    if rounding is not None and rounding.increment is not None:
-        steps = (amount / rounding.increment).quantize(_ONE, rounding=mode)
-        return steps * rounding.increment
-    minor = MINOR_UNITS.get(currency, 2)
-    return amount.quantize(Decimal(1).scaleb(-minor), rounding=mode)
+    """Half-up to the currency's minor units, or by the list's rounding rule (mode, and increment when set)."""
+    mode = _ROUNDING_MODES[rounding.mode] if rounding is not None else ROUND_HALF_UP
+    quantum = _QUANTUM.get(currency, _DEFAULT_QUANTUM)
+    if rounding is None or rounding.increment is None:
+        return amount.quantize(quantum, rounding=mode)
+    steps = _EXACT.divide(amount, rounding.increment).quantize(_ONE, rounding=mode)
+    rounded = steps * rounding.increment
+    # Written with the currency's decimals (5 × 0.5 is "2.50", not "2.5") unless the increment is finer.
+    as_currency = rounded.quantize(quantum)
+    return as_currency if as_currency == rounded else rounded
 
 
 @dataclass(slots=True)
@@ -202,7 +292,7 @@ class PricedLine:
     tier_min_qty: int | None = None
     tiers: list[tuple[int, Decimal]] = field(default_factory=list)
     next_tier: tuple[int, Decimal, int] | None = None
-    """(min_qty, unit_price, add_qty) of the next cheaper tier."""
+    """(min_qty, unit_price, add_qty) of the next tier that is cheaper than the one paid."""
     reason: str | None = None
     explain: list[dict[str, object]] = field(default_factory=list)
 
@@ -210,10 +300,10 @@ class PricedLine:
 def price_line(
     sku: str, qty: int, tier_qty: int, ctx: Context, stored: LadderSource, *, explain: bool = False
 ) -> PricedLine:
-    """Price one line: first usable list with a price wins (or the lowest, by strategy); all-units tiers."""
-    trail: list[dict[str, object]] = []
+    """Price one line: the first usable list with a price wins (or the lowest, by strategy); all-units tiers."""
     if ctx.refused:
         return PricedLine(found=False, reason=ctx.refused)
+    trail: list[dict[str, object]] = []
     best: PricedLine | None = None
     for candidate in ctx.candidates:
         if candidate.skipped is not None:
@@ -241,43 +331,58 @@ def price_line(
                     "unit_price": str(line.unit_price),
                 }
             )
-        if best is None or (
-            line.unit_price is not None and best.unit_price is not None and line.unit_price < best.unit_price
-        ):
+        # Ties keep the earlier list, so `lowest` still honours the candidates' order.
+        if best is None or _cheaper(line, best):
             best = line
     result = best or PricedLine(found=False, reason="no_price" if ctx.usable else "no_price_list")
     if explain:
         for entry in trail:
-            if entry.get("outcome") == "priced":
-                entry["outcome"] = "won" if entry["price_list"] == result.price_list else "higher_price"
+            if entry["outcome"] == "priced":
+                entry["outcome"] = _verdict(entry, result)
         result.explain = trail
     return result
 
 
+def _cheaper(line: PricedLine, best: PricedLine) -> bool:
+    return line.unit_price is not None and best.unit_price is not None and line.unit_price < best.unit_price
+
+
+def _verdict(entry: dict[str, object], winner: PricedLine) -> str:
+    if entry["price_list"] == winner.price_list:
+        return "won"
+    return "equal_price" if Decimal(str(entry["unit_price"])) == winner.unit_price else "higher_price"
+
+
 def _apply(price_list: PriceList, ladder: Ladder, qty: int, tier_qty: int, ctx: Context) -> PricedLine:
-    rounding = price_list.rules.rounding if price_list.rules else None
-    keep = (_ONE - ctx.discount_percent / _HUNDRED) * ladder.factor
-    paid = [(min_qty, round_money(price * keep, price_list.currency, rounding)) for min_qty, price in ladder.tiers]
+    # The list's rounding rule is part of its derivation rule, so a stored price (which overrides the rule for
+    # its SKU) is rounded to the currency only. Along a chain only the answering list's rule rounds, once.
+    rounding = price_list.rules.rounding if ladder.derived and price_list.rules is not None else None
+    keep = _EXACT.multiply(_ONE - ctx.discount_percent / _HUNDRED, ladder.factor)
+    currency = price_list.currency
+    paid = [(min_qty, round_money(_EXACT.multiply(price, keep), currency, rounding)) for min_qty, price in ladder.tiers]
     index = 0
     for position, (min_qty, _) in enumerate(paid):
-        if min_qty <= tier_qty:
-            index = position
+        if min_qty > tier_qty:
+            break
+        index = position
     tier_min_qty, unit_price = paid[index]
-    next_tier = None
-    if index + 1 < len(paid):
-        next_min, next_price = paid[index + 1]
-        next_tier = (next_min, next_price, next_min - tier_qty)
+    next_tier = next(
+        ((min_qty, price, min_qty - tier_qty) for min_qty, price in paid[index + 1 :] if price < unit_price), None
+    )
     return PricedLine(
         found=True,
         price_list=price_list.slug,
-        currency=price_list.currency,
+        currency=currency,
         tax_inclusive=price_list.tax_inclusive,
         unit_price=unit_price,
-        line_total=unit_price * qty,
+        line_total=_EXACT.multiply(unit_price, Decimal(qty)),
         tier_min_qty=tier_min_qty,
         tiers=paid,
         next_tier=next_tier,
     )
+
+
+# Step 6: product rules ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -292,9 +397,10 @@ class MergedRule:
 
 
 _RULE_FIELDS = ("pack_size", "min_qty", "max_qty", "sell", "display")
+_NO_RULE = MergedRule()
 
 
-def merge_rules(sku: str, chain: Sequence[str], rules: Mapping[tuple[str, str], ProductRule]) -> MergedRule:
+def merge_rules(sku: str, chain: Sequence[str], rules: RuleSource) -> MergedRule:
     """Field by field: the nearest group in the chain that sets a field decides it."""
     merged: dict[str, int | bool] = {}
     for group in chain:
@@ -305,7 +411,7 @@ def merge_rules(sku: str, chain: Sequence[str], rules: Mapping[tuple[str, str], 
             value = getattr(rule, name)
             if value is not None:
                 merged.setdefault(name, value)
-    return MergedRule(**merged)  # type: ignore[arg-type]
+    return MergedRule(**merged) if merged else _NO_RULE  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -333,9 +439,50 @@ def check_quantity(qty: int, rule: MergedRule) -> Orderability:
 
 
 def _suggest(qty: int, pack: int, lowest: int, highest: int | None) -> int | None:
-    """The smallest orderable quantity ≥ qty, or the largest orderable one when qty is above max_qty."""
+    """The smallest orderable quantity ≥ qty; when none exists (max_qty is in the way), the largest orderable one."""
     up = -(-max(qty, lowest) // pack) * pack
     if highest is None or up <= highest:
         return up
     down = (highest // pack) * pack
     return down if down >= lowest else None
+
+
+# The cart -----------------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class LineRequest:
+    sku: str
+    qty: int
+    tier_group: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LineAnswer:
+    sku: str
+    qty: int
+    priced: PricedLine
+    rule: MergedRule
+    orderability: Orderability
+
+
+def price_cart(
+    lines: Sequence[LineRequest],
+    ctx: Context,
+    stored: LadderSource,
+    rules: RuleSource,
+    *,
+    explain: bool = False,
+) -> list[LineAnswer]:
+    """Answer every line; lines sharing a `tier_group` reach their tier with the group's summed quantity."""
+    group_quantities: dict[str, int] = {}
+    for line in lines:
+        if line.tier_group is not None:
+            group_quantities[line.tier_group] = group_quantities.get(line.tier_group, 0) + line.qty
+    answers = []
+    for line in lines:
+        tier_qty = group_quantities[line.tier_group] if line.tier_group is not None else line.qty
+        priced = price_line(line.sku, line.qty, tier_qty, ctx, stored, explain=explain)
+        rule = merge_rules(line.sku, ctx.group_chain, rules)
+        answers.append(LineAnswer(line.sku, line.qty, priced, rule, check_quantity(line.qty, rule)))
+    return answers

@@ -1,0 +1,88 @@
+# tradeprice: the interface people and CI use. `make help` lists the targets.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+SAM_VENV := .venv-sam
+SAM := $(SAM_VENV)/bin/sam
+ENV ?= dev
+REGION ?= eu-west-2
+RUN_ARGS ?=
+PYTEST_ARGS ?= -n auto
+
+export SAM_CLI_TELEMETRY := 0
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+.PHONY: help venv sam-venv run test template-check lint format bench build deploy clean
+
+help: ## List the targets
+	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [PYTEST_ARGS='-n auto']"
+	@echo
+	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(VENV)/.installed: requirements-dev.txt layers/tradeprice/requirements.txt pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet -r requirements-dev.txt
+	$(VENV)/bin/pip install --quiet --no-deps -e .
+	touch $@
+
+venv: $(VENV)/.installed ## Create .venv: dev and test tools, the package editable (reruns when requirements change)
+
+# The SAM CLI pins its own boto3, click and pydantic, so it lives apart from the runtime's dependencies.
+$(SAM_VENV)/.installed: requirements-sam.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/pip install --quiet -r requirements-sam.txt
+	touch $@
+
+sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with the SAM CLI (reruns when requirements-sam.txt changes)
+
+run: venv ## Run the stack locally: moto as AWS, the API on http://127.0.0.1:3000/dev, demo data loaded
+	$(VENV)/bin/python -m devstack $(RUN_ARGS)
+
+test: venv sam-venv template-check ## Check the template, then run every test (unit, integration, e2e)
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
+	$(VENV)/bin/cfn-lint template.yaml
+	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --template-file template.yaml --region $(REGION)
+	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --lint --template-file template.yaml --region $(REGION)
+
+lint: venv template-check ## ruff check, ruff format --check, mypy --strict, and the template checks
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: venv ## Apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: venv ## Run the benchmarks (lookup, import, ingestion targets)
+	$(VENV)/bin/python -m benchmarks
+
+# sam build needs the Lambda runtime's Python (3.12) on PATH to build the layer and the functions.
+build: sam-venv ## Build the layer and functions for Lambda (arm64, Python 3.12) into .aws-sam/
+	@py312_bin="$$( { pyenv prefix 3.12 2>/dev/null || ls -d "$$HOME"/.pyenv/versions/3.12* 2>/dev/null | sort -V | tail -n 1 || true; } | head -n 1 )/bin"; \
+	if [ ! -x "$$py312_bin/python3.12" ]; then \
+	  py312_bin="$$(dirname "$$(command -v python3.12 2>/dev/null || echo /nonexistent/python3.12)")"; \
+	  if ! "$$py312_bin/python3.12" -c 'import sys' 2>/dev/null; then \
+	    echo "make build needs Python 3.12, the Lambda runtime's version (e.g. 'pyenv install 3.12')." >&2; \
+	    exit 1; \
+	  fi; \
+	fi; \
+	echo "Building with $$("$$py312_bin/python3.12" --version) from $$py312_bin"; \
+	PATH="$$py312_bin:$$PATH" $(SAM) build --template-file template.yaml
+
+deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.toml has no such environment)
+	@if grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml; then \
+	  $(SAM) deploy --config-env $(ENV); \
+	else \
+	  echo "samconfig.toml has no '$(ENV)' environment yet: deploying guided, answers are saved for next time."; \
+	  $(SAM) deploy --guided --config-env $(ENV); \
+	fi
+
+clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam for those)
+	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -type d -name __pycache__ -exec rm -rf {} +

@@ -1,0 +1,136 @@
+"""Parse + validate throughput and peak memory of long-layout price files (PRODUCT.md §7: ≥ 100,000 rows/s on one
+core at 1,000,000 rows; peak RSS flat in file size).
+
+python -m benchmarks import_parse                       # 10k, 100k, 1M rows
+python -m benchmarks.bench_import_parse 10000 250000    # chosen sizes
+
+Each size is generated to a temp file (streaming), then parsed in a fresh interpreter so one size's memory cannot
+pollute another's: the child streams the file in 64 KiB chunks, as from S3, through open_table + read_prices and
+counts the records, and reports its peak RSS (getrusage) beside its RSS after the imports (the interpreter,
+pydantic, the domain models) — the difference is what reading the file cost.
+"""
+
+import json
+import random
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from decimal import Decimal
+from pathlib import Path
+
+TARGET_ROWS_PER_S = 100_000
+SIZES = (10_000, 100_000, 1_000_000)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def generate(path: Path, rows: int, seed: int = 7) -> dict[str, int]:
+    """A price file as an ERP exports it: SKUs grouped, 1–4 quantity breaks each, 2-decimal prices; one row in
+    500 carries a `£` (Excel's formatted export), one in 2,000 is broken (a word for a price, a zero quantity)."""
+    rng = random.Random(seed)
+    written = skus = 0
+    with path.open("w", encoding="utf-8", newline="") as out:
+        out.write("sku,price,qty\r\n")
+        buffer: list[str] = []
+        while written < rows:
+            skus += 1
+            sku = f"SKU-{skus:07d}-{rng.choice('ABCDEFGH')}"
+            base = Decimal(rng.randrange(50, 500_000)) / 100
+            for qty in (1, 10, 50, 100)[: rng.randint(1, 4)]:
+                if written == rows:
+                    break
+                price = f"{base * (1 - Decimal(qty) / 1000):.2f}"
+                roll = rng.randrange(2_000)
+                if roll < 4:
+                    price = "£" + price
+                elif roll == 4:
+                    price = "n/a"
+                buffer.append(f"{sku},{price},{0 if roll == 5 else qty}\r\n")
+                written += 1
+            if len(buffer) >= 10_000:
+                out.write("".join(buffer))
+                buffer.clear()
+        out.write("".join(buffer))
+    return {"rows": written, "skus": skus}
+
+
+def child(path: str) -> None:
+    """Runs in its own interpreter: parse one file, print one JSON line."""
+    sys.path[:0] = [str(ROOT / "layers" / "tradeprice"), str(ROOT)]
+    from tradeprice.files import FileFormat, PriceRecord, open_table, read_prices
+
+    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    records = rejections = tiers = 0
+    started = time.perf_counter()
+    cpu_started = time.process_time()
+    with Path(path).open("rb") as file:
+        chunks = iter(lambda: file.read(1 << 16), b"")
+        reader = read_prices(open_table(chunks, FileFormat.CSV), default_list="trade", currencies={"trade": "GBP"})
+        for item in reader:
+            if type(item) is PriceRecord:
+                records += 1
+                tiers += len(item.tiers)
+            else:
+                rejections += 1
+    seconds = time.perf_counter() - started
+    cpu = time.process_time() - cpu_started
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    result = {
+        "rows": reader.rows_read,
+        "records": records,
+        "tiers": tiers,
+        "rejections": rejections,
+        "seconds": seconds,
+        "cpu_seconds": cpu,
+        "baseline_mb": baseline_kb / 1024,
+        "peak_mb": peak_kb / 1024,
+    }
+    print(json.dumps(result))
+
+
+def measure(rows: int, directory: Path) -> dict[str, float]:
+    path = directory / f"prices-{rows}.csv"
+    shape = generate(path, rows)
+    completed = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_import_parse", "--child", str(path)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    path.unlink()
+    if completed.returncode != 0:
+        raise RuntimeError(f"parsing {rows:,} rows failed:\n{completed.stderr}")
+    result: dict[str, float] = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["skus"] = shape["skus"]
+    return result
+
+
+def main(argv: list[str]) -> None:
+    sizes = [int(arg.replace("_", "").replace(",", "")) for arg in argv] or list(SIZES)
+    print(f"long-layout price CSV, parse + validate, one core; target ≥ {TARGET_ROWS_PER_S:,} rows/s, flat peak RSS")
+    print(
+        f"{'rows':>10} {'SKUs':>9} {'records':>9} {'rejected':>8} {'cpu s':>6} {'wall s':>6} {'rows/s':>9} "
+        f"{'× target':>8} {'peak RSS':>9} {'after imports':>13} {'parse cost':>10}"
+    )
+    with tempfile.TemporaryDirectory(prefix="bench-import-") as directory:
+        for rows in sizes:
+            result = measure(rows, Path(directory))
+            rate = result["rows"] / result["cpu_seconds"]
+            print(
+                f"{int(result['rows']):>10,} {int(result['skus']):>9,} {int(result['records']):>9,} "
+                f"{int(result['rejections']):>8,} {result['cpu_seconds']:>6.2f} {result['seconds']:>6.2f} "
+                f"{rate:>9,.0f} "
+                f"{rate / TARGET_ROWS_PER_S:>7.2f}× {result['peak_mb']:>6.1f} MB {result['baseline_mb']:>10.1f} MB "
+                f"{result['peak_mb'] - result['baseline_mb']:>7.1f} MB",
+                flush=True,
+            )
+    print("rows/s = rows / CPU seconds of the parsing process (one core); parse cost = peak RSS − RSS after imports")
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--child"]:
+        child(sys.argv[2])
+    else:
+        main(sys.argv[1:])

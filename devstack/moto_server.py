@@ -1,0 +1,168 @@
+"""moto's server in a child process, and what makes its S3 event notifications look like AWS's.
+
+The server runs in its own process because moto keeps its state in module globals: an in-process server would
+share (and `mock_aws()` would reset) the state of tests running in the same interpreter. The child prints the
+port it bound on its first stdout line and exits when its stdin closes, so it never outlives its parent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from typing import IO, Any
+
+__all__ = ["MotoServerProcess", "patch_s3_event_notifications"]
+
+_sequencer = itertools.count(time.time_ns())
+_sequencer_lock = threading.Lock()
+
+
+def _next_sequencer() -> str:
+    with _sequencer_lock:
+        return f"{next(_sequencer):018X}"
+
+
+def patch_s3_event_notifications() -> None:
+    """Complete moto's S3 event records with the fields AWS sends and moto leaves out.
+
+    moto omits `userIdentity`, `requestParameters`, `responseElements`, the bucket's `ownerIdentity` and the
+    object's `versionId` and `sequencer`; Powertools' S3 models require some of them, and de-duplication keys
+    on the last two. Idempotent; affects only this process.
+    """
+    from moto.s3 import notifications
+
+    original = notifications._get_s3_event
+    if getattr(original, "devstack_completes_records", False):
+        return
+
+    def get_complete_s3_event(event_name: str, bucket: Any, key: Any, notification_id: str) -> dict[str, Any]:
+        event: dict[str, Any] = original(event_name, bucket, key, notification_id)
+        for record in event["Records"]:
+            record.setdefault("userIdentity", {"principalId": "AWS:AIDALOCALDEVSTACK"})
+            record.setdefault("requestParameters", {"sourceIPAddress": "127.0.0.1"})
+            record.setdefault(
+                "responseElements",
+                {"x-amz-request-id": _next_sequencer()[:16], "x-amz-id-2": "local/devstack/" + _next_sequencer()},
+            )
+            record["s3"]["bucket"].setdefault("ownerIdentity", {"principalId": "ALOCALDEVSTACK"})
+            s3_object = record["s3"]["object"]
+            version_id = getattr(key, "version_id", None)
+            if getattr(bucket, "is_versioned", False) and version_id and version_id != "null":
+                s3_object.setdefault("versionId", version_id)
+            s3_object.setdefault("sequencer", _next_sequencer())
+        return event
+
+    get_complete_s3_event.devstack_completes_records = True  # type: ignore[attr-defined]
+    notifications._get_s3_event = get_complete_s3_event
+
+
+class MotoServerProcess:
+    """Runs `python -m devstack.moto_server` and knows its endpoint."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 5000) -> None:
+        self.host = host
+        self.requested_port = port
+        self.port: int | None = None
+        self._process: subprocess.Popen[str] | None = None
+
+    @property
+    def endpoint_url(self) -> str:
+        if self.port is None:
+            raise RuntimeError("moto server is not running")
+        return f"http://{self.host}:{self.port}"
+
+    def start(self, *, timeout: float = 30) -> MotoServerProcess:
+        self._process = subprocess.Popen(  # noqa: S603 - our own module, with arguments we built
+            [sys.executable, "-m", "devstack.moto_server", "--host", self.host, "--port", str(self.requested_port)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            # Its own session: a Ctrl-C or a signal to the terminal's process group reaches only the parent,
+            # which stops its pollers before it stops moto.
+            start_new_session=True,
+        )
+        ready = self._read_ready_line(self._process.stdout, timeout)
+        if ready is None:
+            self.stop()
+            raise RuntimeError(f"moto server did not start on {self.host}:{self.requested_port} (see its stderr above)")
+        self.port = int(ready["port"])
+        return self
+
+    def _read_ready_line(self, stdout: IO[str] | None, timeout: float) -> dict[str, Any] | None:
+        if stdout is None:  # pragma: no cover - stdout is always piped
+            return None
+        result: list[dict[str, Any]] = []
+
+        def read() -> None:
+            line = stdout.readline()
+            if line:
+                result.append(json.loads(line))
+
+        reader = threading.Thread(target=read, daemon=True)
+        reader.start()
+        reader.join(timeout)
+        return result[0] if result else None
+
+    def stop(self, *, timeout: float = 10) -> None:
+        process, self._process = self._process, None
+        self.port = None
+        if process is None:
+            return
+        if process.stdin is not None:
+            process.stdin.close()  # the child's signal to shut down
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout)
+        if process.stdout is not None:
+            process.stdout.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="moto's server, stopped when stdin closes")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=5000)
+    args = parser.parse_args(argv)
+
+    # The parent decides when moto stops (by closing stdin), after it has stopped using it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    # werkzeug logs every request at INFO; the local stack logs its own API and queue traffic instead.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    patch_s3_event_notifications()
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
+
+    # What moto's ThreadedMotoServer does, with the bind in this thread so a busy port fails here and now.
+    try:
+        server = make_server(
+            args.host,
+            args.port,
+            DomainDispatcherApplication(create_backend_app),
+            threaded=True,
+            request_handler=MotoRequestHandler,
+        )
+    except OSError as error:
+        print(f"moto server: cannot listen on {args.host}:{args.port}: {error}", file=sys.stderr)
+        return 1
+    serving = threading.Thread(target=server.serve_forever, name="moto-server", daemon=True)
+    serving.start()
+    print(json.dumps({"port": server.server_port}), flush=True)
+    try:
+        sys.stdin.read()  # returns when the parent closes our stdin (or dies)
+    finally:
+        server.shutdown()
+        serving.join()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

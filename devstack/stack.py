@@ -1,0 +1,184 @@
+"""The whole local stack in one object: moto's server, the template's resources in it, the API, the SQS sources."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Final
+
+import boto3
+
+from devstack.api_gateway import ApiGatewayServer
+from devstack.infra import DEFAULT_STACK_NAME, Deployment, deploy
+from devstack.lambda_runtime import FunctionInvoker
+from devstack.moto_server import MotoServerProcess
+from devstack.sqs_source import SqsPoller
+
+__all__ = ["DEFAULT_TEMPLATE", "DevStack"]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TEMPLATE: Final = Path(__file__).resolve().parent.parent / "template.yaml"
+DEFAULT_REGION: Final = "eu-west-2"
+# moto accepts any credentials; these make sure no real ones are ever used.
+_DUMMY_CREDENTIALS: Final = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+# Variables that would point boto3 somewhere else than the local stack.
+_CLEARED_VARIABLES: Final = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
+
+
+class DevStack:
+    """Runs template.yaml locally: `with DevStack(api_port=0, moto_port=0) as stack: ... stack.api_url ...`.
+
+    `start()` launches moto's server, points this process's boto3 at it (AWS_ENDPOINT_URL, dummy credentials,
+    AWS_DEFAULT_REGION), creates the template's tables, bucket and queues there, exports the functions'
+    environment variables, serves the API and polls the SQS sources. `stop()` undoes all of it, restoring the
+    environment variables it changed. Port 0 picks a free port (for tests).
+    """
+
+    def __init__(
+        self,
+        template_path: str | Path = DEFAULT_TEMPLATE,
+        *,
+        stack_name: str = DEFAULT_STACK_NAME,
+        host: str = "127.0.0.1",
+        api_port: int = 3000,
+        moto_port: int = 5000,
+        region: str = DEFAULT_REGION,
+        parameters: Mapping[str, str] | None = None,
+        sqs_wait_seconds: int = 1,
+        failed_message_visibility_seconds: int | None = 0,
+    ) -> None:
+        """`failed_message_visibility_seconds`: how soon a message the import function failed is received
+        again (0: at once, so retries and dead-lettering take seconds locally; None: the queue's own
+        visibility timeout, 90 minutes for the import queue, as on AWS)."""
+        self.template_path = Path(template_path)
+        self.stack_name = stack_name
+        self.host = host
+        self.region = region
+        self.parameters = dict(parameters or {})
+        self._api_port = api_port
+        self._sqs_wait_seconds = sqs_wait_seconds
+        self._failed_visibility = failed_message_visibility_seconds
+        self._moto = MotoServerProcess(host, moto_port)
+        self._deployment: Deployment | None = None
+        self._api: ApiGatewayServer | None = None
+        self._pollers: list[SqsPoller] = []
+        self._saved_environment: dict[str, str | None] = {}
+
+    # -- lifecycle -----------------------------------------------------------------------------------------
+
+    def start(self) -> DevStack:
+        try:
+            self._moto.start()
+            self._set_environment(
+                {
+                    "AWS_ENDPOINT_URL": self._moto.endpoint_url,
+                    "AWS_DEFAULT_REGION": self.region,
+                    "AWS_REGION": self.region,
+                    **_DUMMY_CREDENTIALS,
+                },
+                clear=_CLEARED_VARIABLES,
+            )
+            # Clients made from now on read the variables above, not a session cached before.
+            boto3.DEFAULT_SESSION = None
+            self._deployment = deploy(
+                self.template_path, stack_name=self.stack_name, parameters=self.parameters, session=boto3.Session()
+            )
+            self._set_environment(self._deployment.merged_environment())
+            invoker = FunctionInvoker(self._deployment)
+            for missing in invoker.missing_handlers():
+                spec = self._deployment.functions[missing]
+                logger.warning("%s: handler module %s not found; its events will fail", missing, spec.module)
+            for logical_id, error in invoker.load_all().items():
+                logger.error("%s: importing its handler failed; its events will fail", logical_id, exc_info=error)
+            self._api = ApiGatewayServer(self._deployment, invoker, host=self.host, port=self._api_port).start()
+            self._pollers = [
+                SqsPoller(
+                    subscription,
+                    invoker.invoke,
+                    region=self.region,
+                    sqs=self.client("sqs"),
+                    wait_seconds=self._sqs_wait_seconds,
+                    failed_visibility_seconds=self._failed_visibility,
+                ).start()
+                for subscription in self._deployment.sqs_subscriptions
+            ]
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        """Stop the pollers, the API and moto, and restore the environment. Safe to call twice."""
+        for poller in self._pollers:
+            poller.stop()
+        self._pollers = []
+        if self._api is not None:
+            self._api.stop()
+            self._api = None
+        self._moto.stop()
+        self._restore_environment()
+        boto3.DEFAULT_SESSION = None
+
+    def __enter__(self) -> DevStack:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    # -- what tests and people use -------------------------------------------------------------------------
+
+    @property
+    def deployment(self) -> Deployment:
+        if self._deployment is None:
+            raise RuntimeError("the stack is not started")
+        return self._deployment
+
+    @property
+    def api_url(self) -> str:
+        """The API's base URL with its stage, e.g. http://127.0.0.1:3000/dev (append /v1/...)."""
+        if self._api is None:
+            raise RuntimeError("the stack is not started")
+        return self._api.url()
+
+    @property
+    def endpoint_url(self) -> str:
+        """moto's endpoint: what AWS_ENDPOINT_URL is set to while the stack runs."""
+        return self._moto.endpoint_url
+
+    def client(self, service_name: str) -> Any:
+        """A boto3 client for the local AWS (typed as Any: annotate it with the mypy_boto3 type you use)."""
+        return boto3.client(
+            service_name,  # type: ignore[call-overload]
+            endpoint_url=self.endpoint_url,
+            region_name=self.region,
+            aws_access_key_id=_DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+            aws_secret_access_key=_DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+        )
+
+    def wait_until_idle(self, timeout: float = 30) -> None:
+        """Block until every SQS source has drained its queue and finished its invocations (no sleeps)."""
+        for poller in self._pollers:
+            poller.wait_until_idle(timeout)
+
+    # -- environment ---------------------------------------------------------------------------------------
+
+    def _set_environment(self, values: Mapping[str, str], *, clear: tuple[str, ...] = ()) -> None:
+        for name in (*values, *clear):
+            self._saved_environment.setdefault(name, os.environ.get(name))
+        for name in clear:
+            os.environ.pop(name, None)
+        os.environ.update(values)
+
+    def _restore_environment(self) -> None:
+        for name, value in self._saved_environment.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+        self._saved_environment = {}

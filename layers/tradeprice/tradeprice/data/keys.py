@@ -1,0 +1,60 @@
+"""API keys: only a hash of each secret is stored; the secret itself is shown once, when the key is made."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tradeprice.config import get_settings
+from tradeprice.data.batch import call_with_retries
+
+
+@dataclass(frozen=True, slots=True)
+class StoredKey:
+    key_id: str
+    name: str
+    scopes: frozenset[str]
+    secret_hash: str
+    created_at: datetime
+    revoked: bool = False
+
+
+def put(key: StoredKey) -> None:
+    call_with_retries(
+        "put_item",
+        TableName=get_settings().api_keys_table,
+        Item={
+            "key_id": {"S": key.key_id},
+            "name": {"S": key.name},
+            "scopes": {"SS": sorted(key.scopes)},
+            "secret_hash": {"S": key.secret_hash},
+            "created_at": {"S": key.created_at.isoformat()},
+            "revoked": {"BOOL": key.revoked},
+        },
+        ConditionExpression="attribute_not_exists(key_id)",
+    )
+
+
+def get(key_id: str) -> StoredKey | None:
+    item = call_with_retries(
+        "get_item", TableName=get_settings().api_keys_table, Key={"key_id": {"S": key_id}}, ConsistentRead=True
+    ).get("Item")
+    if item is None:
+        return None
+    return StoredKey(
+        key_id=item["key_id"]["S"],
+        name=item["name"]["S"],
+        scopes=frozenset(item["scopes"]["SS"]),
+        secret_hash=item["secret_hash"]["S"],
+        created_at=datetime.fromisoformat(item["created_at"]["S"]),
+        revoked=item.get("revoked", {}).get("BOOL", False),
+    )
+
+
+def revoke(key_id: str) -> None:
+    call_with_retries(
+        "update_item",
+        TableName=get_settings().api_keys_table,
+        Key={"key_id": {"S": key_id}},
+        UpdateExpression="SET revoked = :true",
+        ConditionExpression="attribute_exists(key_id)",
+        ExpressionAttributeValues={":true": {"BOOL": True}},
+    )

@@ -1,0 +1,50 @@
+"""Signing secrets of customer tokens, from Secrets Manager, cached briefly in a warm function.
+
+The secret holds JSON `{"<key id>": "<secret>", …}`: two entries while one secret replaces another, so tokens
+signed with either verify (docs/operations.md walks through a rotation). A warm function sees a change within
+SECRETS_CACHE_SECONDS.
+"""
+
+import json
+import time
+from functools import cache
+from threading import Lock
+from typing import TYPE_CHECKING
+
+import boto3
+
+from tradeprice.config import get_settings
+from tradeprice.data.aws import client_config
+
+if TYPE_CHECKING:
+    from mypy_boto3_secretsmanager import SecretsManagerClient
+
+SECRETS_CACHE_SECONDS = 300
+
+_lock = Lock()
+_cached: tuple[float, dict[str, bytes]] | None = None
+
+
+@cache
+def _secretsmanager() -> "SecretsManagerClient":
+    return boto3.client("secretsmanager", config=client_config())
+
+
+def token_secrets() -> dict[str, bytes]:
+    global _cached
+    with _lock:
+        if _cached is not None and _cached[0] > time.monotonic():
+            return _cached[1]
+    response = _secretsmanager().get_secret_value(SecretId=get_settings().token_secrets_id)
+    parsed = json.loads(response["SecretString"])
+    secrets = {str(kid): str(secret).encode() for kid, secret in parsed.items()}
+    with _lock:
+        _cached = (time.monotonic() + SECRETS_CACHE_SECONDS, secrets)
+    return secrets
+
+
+def clear() -> None:
+    global _cached
+    with _lock:
+        _cached = None
+        _secretsmanager.cache_clear()

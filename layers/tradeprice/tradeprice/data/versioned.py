@@ -1,0 +1,116 @@
+"""Writes that respect `source_version`: a write older than what is stored is skipped as `stale`.
+
+Every record is first read (BatchGetItem, 100 keys a call) to tell created / updated / unchanged apart, so an
+unchanged record is never rewritten. Writes that carry a version are conditional PutItem / DeleteItem calls
+(`version_key <= :new`), so two writers racing on one record cannot let the older version win: the later
+conditional write of an older version fails its condition and reports `stale`. Writes without a version are
+last-writer-wins and go out as BatchWriteItem, 25 a call. An equal version may overwrite (a retried send).
+"""
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any, Literal
+
+from botocore.exceptions import ClientError
+
+from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries, parallel_map
+
+Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
+
+VOLATILE = frozenset({"updated_at", "source_version", "version_key"})
+"""Attributes that change on every write without changing what a reader sees."""
+
+_NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
+
+
+@dataclass(frozen=True, slots=True)
+class Write:
+    key: Item
+    item: Item | None
+    """The whole new item, or None to delete the record."""
+    version: Decimal | None = None
+
+
+def key_of(item: Item, key_names: Sequence[str]) -> tuple[Any, ...]:
+    return tuple(next(iter(item[name].values())) for name in key_names)
+
+
+def same_content(stored: Item, new: Item) -> bool:
+    return {k: v for k, v in stored.items() if k not in VOLATILE} == {k: v for k, v in new.items() if k not in VOLATILE}
+
+
+def _stored_version(stored: Item | None) -> Decimal | None:
+    return Decimal(stored["version_key"]["N"]) if stored is not None and "version_key" in stored else None
+
+
+def apply(table: str, writes: Sequence[Write]) -> list[Outcome]:
+    """Apply writes to distinct records of one table; outcomes in input order."""
+    if not writes:
+        return []
+    key_names = list(writes[0].key)
+    stored_items = {key_of(item, key_names): item for item in batch_get(table, [write.key for write in writes])}
+    outcomes: list[Outcome | None] = [None] * len(writes)
+    unconditional_puts: list[Item] = []
+    unconditional_deletes: list[Item] = []
+    conditional: list[int] = []
+    for index, write in enumerate(writes):
+        stored = stored_items.get(key_of(write.key, key_names))
+        stored_version = _stored_version(stored)
+        if write.version is not None and stored_version is not None and write.version < stored_version:
+            outcomes[index] = "stale"
+            continue
+        if write.item is None:
+            if stored is None:
+                outcomes[index] = "unchanged"
+                continue
+            outcomes[index] = "deleted"
+        elif stored is None:
+            outcomes[index] = "created"
+        elif same_content(stored, write.item):
+            outcomes[index] = "unchanged"
+            if write.version is None or write.version == stored_version:
+                continue  # nothing to write; a newer version of the same content is still recorded below
+        else:
+            outcomes[index] = "updated"
+        if write.version is not None:
+            conditional.append(index)
+        elif write.item is None:
+            unconditional_deletes.append(write.key)
+        else:
+            unconditional_puts.append(write.item)
+
+    batch_write(table, puts=unconditional_puts, deletes=unconditional_deletes)
+    for index, written in zip(
+        conditional, parallel_map(lambda i: _conditional(table, writes[i]), conditional), strict=True
+    ):
+        if not written:
+            outcomes[index] = "stale"
+    return [outcome or "unchanged" for outcome in outcomes]
+
+
+def _conditional(table: str, write: Write) -> bool:
+    """One conditional write; False when a newer version got there first."""
+    values = {":version": {"N": str(write.version)}}
+    try:
+        if write.item is None:
+            call_with_retries(
+                "delete_item",
+                TableName=table,
+                Key=write.key,
+                ConditionExpression=_NOT_OLDER,
+                ExpressionAttributeValues=values,
+            )
+        else:
+            call_with_retries(
+                "put_item",
+                TableName=table,
+                Item=write.item,
+                ConditionExpression=_NOT_OLDER,
+                ExpressionAttributeValues=values,
+            )
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

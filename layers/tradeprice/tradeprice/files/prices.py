@@ -1,0 +1,606 @@
+"""Price files → one validated tier ladder per (price list, SKU), streaming.
+
+Two layouts, told apart by the header (see the package docstring for the accepted headers):
+
+* long — one row per tier (`sku,price,qty`, qty defaulting to 1, optional price list column). A SKU's rows are
+  gathered into one ladder wherever they sit in the file, within a window (below);
+* tier-per-column — one row per SKU with a column (or column pair) per tier. A second row for the same SKU is
+  rejected: the first row's ladder stands.
+
+Validation on the hot path is hand-written, never pydantic per row, and exactly as strict as the domain model:
+plain prices go through a pattern that only matches valid `Money` (≤ 12 whole digits, ≤ 6 decimals), anything
+else through the `Money` / `Quantity` types themselves; SKUs and list slugs through the model's own patterns. A
+`PriceRecord` therefore always satisfies `Price`, and `to_price()` builds one without validating again.
+
+Memory — how non-adjacent rows stay correct and the reader stays flat: a long-layout SKU's ladder stays open
+until `window` other SKUs have begun after it; then it is emitted and only a 64-bit fingerprint of its key is
+kept. Held: at most `window` × 9/8 open ladders (≈ 350 B each measured, ≈ 20 MB at the default 50,000) plus ≈ 22 B
+per SKU already emitted (`Fingerprints`, briefly ≈ 50 B while its table doubles) — bounded by the number of
+distinct SKUs, never by the rows or bytes of the file, and for a file whose SKU rows sit together nothing but
+that fingerprint outlives a SKU. A row of a SKU whose ladder was already emitted cannot join it any more: rather
+than let a ladder known to be incomplete be written, reading stops with InvalidFile ("keep each SKU's rows
+together"). Only a file of more than `window` SKUs whose rows of one SKU are that far apart can hit this — all
+quantity-1 rows first, then all quantity-10 rows — which a spreadsheet of up to 50,000 SKUs never does, whatever
+its order, and ERP exports (grouped per product) do not. The alternative, spilling every ladder to a temporary
+file and regrouping at the end, is correct for any order but doubles the I/O of every large import for a case
+this stops with a clear message.
+"""
+
+import re
+from array import array
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from itertools import islice
+from typing import Any, Literal, NamedTuple
+
+from pydantic import TypeAdapter, ValidationError
+
+from tradeprice.domain.models import ImportKind, Price, Tier
+from tradeprice.domain.types import SLUG_PATTERN, SourceVersion, Timestamp
+from tradeprice.errors import InvalidFile
+from tradeprice.files.headers import Columns, find_header, lookup
+from tradeprice.files.numbers import FAST_MONEY, POINT, NumberFormat, json_scalar_text, parse_money, parse_quantity
+from tradeprice.files.rejection import Rejection
+from tradeprice.files.tables import CellTable, ObjectTable, Table
+
+DEFAULT_WINDOW = 50_000
+MAX_TIERS = 100
+"""As the domain model: a ladder has 1 to 100 tiers."""
+
+_SKU = re.compile(r"[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?")
+"""The domain's `Sku` pattern (checked equal to pydantic's over every code point)."""
+_SLUG = re.compile(SLUG_PATTERN)
+_EXTRA_FIELDS = ("unit_of_measure", "valid_from", "valid_until", "source_version")
+_JSON_FIELDS = ("sku", "price", "qty", "price_list", *_EXTRA_FIELDS)
+
+Layout = Literal["long", "columns"]
+Extras = tuple[Any, Any, Any, Any]
+"""unit_of_measure, valid_from, valid_until, source_version of a SKU, as validated."""
+_NO_EXTRAS: Extras = (None, None, None, None)
+
+
+class PriceRecord(NamedTuple):
+    """One SKU's ladder on one list, valid for `Price`: tiers sorted by quantity, the first at quantity 1.
+    `lines` are the rows it came from (sorted), `price_list` is None only when the file names no list and the
+    caller gave none. A named tuple: immutable, and four times cheaper to build than a frozen dataclass, which
+    counts at a million records."""
+
+    price_list: str | None
+    sku: str
+    tiers: tuple[tuple[int, Decimal], ...]
+    lines: tuple[int, ...]
+    unit_of_measure: str | None = None
+    valid_from: datetime | None = None
+    valid_until: datetime | None = None
+    source_version: Decimal | datetime | None = None
+
+    @property
+    def line(self) -> int:
+        return self.lines[0]
+
+    def as_dict(self) -> dict[str, Any]:
+        """The canonical record, as `Price.model_validate` and the API take it."""
+        data: dict[str, Any] = {"sku": self.sku, "tiers": [{"min_qty": q, "price": p} for q, p in self.tiers]}
+        if self.price_list is not None:
+            data = {"price_list": self.price_list, **data}
+        for name in _EXTRA_FIELDS:
+            value = getattr(self, name)
+            if value is not None:
+                data[name] = value
+        return data
+
+    def to_price(self, price_list: str | None = None) -> Price:
+        """The domain object, without validating again (the reader's checks are the model's)."""
+        slug = price_list or self.price_list
+        if slug is None:
+            raise ValueError(f"SKU {self.sku} has no price list")
+        return Price.model_construct(
+            price_list=slug,
+            sku=self.sku,
+            tiers=[Tier.model_construct(min_qty=q, price=p) for q, p in self.tiers],
+            unit_of_measure=self.unit_of_measure,
+            valid_from=self.valid_from,
+            valid_until=self.valid_until,
+            source_version=self.source_version,
+        )
+
+
+@cache
+def _adapter(name: str) -> TypeAdapter[Any]:
+    types: dict[str, Any] = {
+        "unit_of_measure": Price.model_fields["unit_of_measure"].annotation,
+        "valid_from": Timestamp,
+        "valid_until": Timestamp,
+        "source_version": SourceVersion,
+    }
+    return TypeAdapter(types[name])
+
+
+def read_prices(
+    table: Table,
+    *,
+    default_list: str | None = None,
+    currencies: Mapping[str, str] | None = None,
+    window: int = DEFAULT_WINDOW,
+) -> "PriceReader":
+    """Read a price file: iterate the result for `PriceRecord`s and `Rejection`s as they become known.
+
+    `default_list` is the list of rows without a price list cell (the `imports/prices/<list>/` folder);
+    `currencies` maps list slugs to their currency, so that a price written with a currency mark (`£12.50`) is
+    accepted only on a list in that currency. The header is read here: a file-level fault (a missing column,
+    an unreadable file) raises InvalidFile before anything is yielded.
+    """
+    return PriceReader(table, default_list=default_list, currencies=currencies or {}, window=window)
+
+
+class PriceReader:
+    """Iterate once. Records come out when their SKU is complete (late for a long-layout file: up to `window`
+    SKUs after their last row, or at the end), rejections as soon as their row is read."""
+
+    def __init__(self, table: Table, *, default_list: str | None, currencies: Mapping[str, str], window: int) -> None:
+        if default_list is not None and not _SLUG.fullmatch(default_list):
+            raise InvalidFile(f"'{default_list}' is not a price list slug")
+        self.table = table
+        self.rows_read = 0
+        self._default_list = default_list
+        self._currencies = currencies
+        self._window = max(window, 8)
+        self._open: dict[Any, tuple[Any, ...]] = {}
+        # (first line, qty, price, line - first line, qty, price, …): a tuple is exact-size and small line
+        # offsets are shared ints, which keeps an open ladder near 350 bytes with its key
+        self._extras: dict[Any, tuple[int, Extras]] = {}
+        self._emitted = Fingerprints()
+        self._recent: dict[Any, int] = {}
+        self.numbers: NumberFormat = table.numbers if isinstance(table, CellTable) else POINT
+        self.header_line = 0
+        if isinstance(table, CellTable):
+            self.header_line, self.columns = find_header(ImportKind.PRICES, table.rows)
+        else:
+            self.columns = Columns(headers=list(_JSON_FIELDS), fields={name: i for i, name in enumerate(_JSON_FIELDS)})
+        self.layout: Layout = "columns" if self.columns.tier_layout else "long"
+
+    def close(self) -> None:
+        self.table.close()
+
+    def __enter__(self) -> "PriceReader":
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[PriceRecord | Rejection]:
+        if isinstance(self.table, ObjectTable):
+            yield from self._long(self._json_rows(self.table))
+        elif self.layout == "columns":
+            yield from self._columns(self.table.rows)
+        else:
+            yield from self._long(self.table.rows)
+        for key in list(self._open):
+            result = self._emit(key, self._open.pop(key))
+            if isinstance(result, list):
+                yield from result
+            else:
+                yield result
+
+    # Long layout: the hot path --------------------------------------------------------------------------------------
+
+    def _long(self, rows: Iterator[tuple[int, list[str]] | Rejection]) -> Iterator[PriceRecord | Rejection]:
+        fields = self.columns.fields
+        header = self.columns.header
+        si, pi = fields["sku"], fields["price"]
+        qi, li = fields.get("qty", -1), fields.get("price_list", -1)
+        extras = [(name, fields[name]) for name in _EXTRA_FIELDS if name in fields]
+        width = max(si, pi, qi, li, *(index for _, index in extras)) + 1
+        sku_h, price_h, qty_h, list_h = header("sku"), header("price"), header("qty"), header("price_list")
+        numbers = self.numbers
+        fast = FAST_MONEY[numbers.decimal_comma].fullmatch
+        comma = numbers.decimal_comma
+        default_list = self._default_list
+        currencies = self._currencies
+        qty_cache: dict[str, int] = {"": 1}
+        list_cache: dict[str, str | Rejection] = {}
+        open_ladders = self._open
+        emitted = self._emitted
+        sku_ok = _SKU.fullmatch
+        cap = self._window + self._window // 8
+        last_line = 0
+        for item in rows:
+            if isinstance(item, Rejection):  # a JSON line that is no object
+                if item.line != last_line:
+                    self.rows_read += 1
+                    last_line = item.line
+                yield item
+                continue
+            line, row = item
+            if len(row) < width:
+                if not any(cell.strip() for cell in row):
+                    continue
+                row = row + [""] * (width - len(row))
+            sku = row[si].strip()
+            price_text = row[pi].strip()
+            qty_text = row[qi].strip() if qi >= 0 else ""
+            if not sku:
+                if not price_text and not qty_text and not any(cell.strip() for cell in row):
+                    continue
+                if line != last_line:
+                    self.rows_read += 1
+                    last_line = line
+                yield Rejection(line, sku_h, "", "SKU is required")
+                continue
+            if line != last_line:
+                self.rows_read += 1
+                last_line = line
+
+            if li >= 0:
+                list_text = row[li].strip()
+                slug = list_cache.get(list_text)
+                if slug is None:
+                    slug = self._list_slug(list_text, line, list_h)
+                    if len(list_cache) < 1024:
+                        list_cache[list_text] = slug
+                if isinstance(slug, Rejection):
+                    yield Rejection(line, slug.column, slug.value, slug.reason)
+                    continue
+            else:
+                slug = default_list
+
+            price: str | Decimal
+            if fast(price_text):
+                price = price_text.replace(",", ".") if comma else price_text
+            elif not price_text:
+                yield Rejection(line, price_h, "", "price is required")
+                continue
+            else:
+                parsed = parse_money(price_text, numbers, currencies.get(slug) if slug else None, slug)
+                if isinstance(parsed, str):
+                    yield Rejection(line, price_h, price_text, parsed)
+                    continue
+                price = parsed
+
+            qty = qty_cache.get(qty_text)
+            if qty is None:
+                parsed_qty = parse_quantity(qty_text, numbers)
+                if isinstance(parsed_qty, str):
+                    yield Rejection(line, qty_h, qty_text, parsed_qty)
+                    continue
+                qty = parsed_qty
+                if len(qty_cache) < 4096:
+                    qty_cache[qty_text] = qty
+
+            key: Any = sku if li < 0 else (slug, sku)
+            ladder = open_ladders.get(key)
+            if ladder is None:
+                if len(sku) > 128 or not sku_ok(sku):
+                    yield Rejection(line, sku_h, sku, _BAD_SKU)
+                    continue
+                if emitted and hash(key) in emitted:
+                    on = _on(slug if li >= 0 else None)
+                    raise InvalidFile(
+                        f"line {line}: the rows of SKU '{sku}'{on} are more than {self._window:,} SKUs apart, and its "
+                        "ladder was already read; keep each SKU's rows together (sort the file by SKU)"
+                    )
+                if extras:
+                    problem = self._check_extras(key, line, row, extras)
+                    if problem is not None:
+                        yield problem
+                        continue
+                if len(open_ladders) >= cap:
+                    yield from self._evict()
+                open_ladders[key] = (line, qty, price)
+            else:
+                quantities = ladder[1::3]
+                if qty in quantities:
+                    position = 3 * quantities.index(qty)
+                    earlier = ladder[0] + ladder[position] if position else ladder[0]
+                    yield Rejection(line, qty_h, qty_text or "1", f"repeats the tier at line {earlier} for {sku}")
+                    continue
+                if extras:
+                    problem = self._check_extras(key, line, row, extras)
+                    if problem is not None:
+                        yield problem
+                        continue
+                open_ladders[key] = (*ladder, line - ladder[0], qty, price)
+
+    def _list_slug(self, text: str, line: int, header: str) -> str | Rejection:
+        slug = text or self._default_list
+        if slug is None:
+            return Rejection(line, header, "", "no price list: fill the column or put the file under a list's folder")
+        if not _SLUG.fullmatch(slug):
+            return Rejection(line, header, text, "is not a price list slug (lower-case letters, digits, - and _)")
+        return slug
+
+    def _check_extras(self, key: Any, line: int, row: list[str], extras: list[tuple[str, int]]) -> Rejection | None:
+        """unit_of_measure, valid_from, valid_until, source_version belong to the SKU: its rows must not disagree
+        (an empty cell states nothing)."""
+        values: dict[str, Any] = {}
+        for name, index in extras:
+            text = row[index].strip()
+            if text:
+                try:
+                    values[name] = _adapter(name).validate_python(text)
+                except ValidationError as error:
+                    return Rejection(line, self.columns.header(name), text, error.errors(include_url=False)[0]["msg"])
+        mine = [values.get(name) for name in _EXTRA_FIELDS]
+        found = self._extras.get(key)
+        if found is None:
+            self._extras[key] = (line, (mine[0], mine[1], mine[2], mine[3]))
+            return None
+        first_line, known = found
+        merged = list(known)
+        for position, name in enumerate(_EXTRA_FIELDS):
+            if mine[position] is None:
+                continue
+            if known[position] is not None and mine[position] != known[position]:
+                return Rejection(
+                    line,
+                    self.columns.header(name),
+                    str(mine[position]),
+                    f"differs from line {first_line} ({known[position]}) for the same SKU",
+                )
+            merged[position] = mine[position]
+        self._extras[key] = (first_line, (merged[0], merged[1], merged[2], merged[3]))
+        return None
+
+    def _evict(self) -> Iterator[PriceRecord | Rejection]:
+        for key in list(islice(self._open, max(1, self._window // 8))):
+            self._emitted.add(hash(key))
+            result = self._emit(key, self._open.pop(key))
+            if isinstance(result, list):
+                yield from result
+            else:
+                yield result
+
+    def _emit(self, key: Any, ladder: tuple[Any, ...]) -> PriceRecord | list[Rejection]:
+        """A gathered ladder as its record, or as one rejection per row when the ladder as a whole is invalid."""
+        if type(key) is tuple:
+            slug, sku = key
+        else:
+            slug, sku = self._default_list, key
+        extras: Extras = _NO_EXTRAS
+        if self._extras:
+            found = self._extras.pop(key, None)
+            if found is not None:
+                extras = found[1]
+        if len(ladder) == 3 and ladder[1] == 1 and extras is _NO_EXTRAS:  # one tier, the common case
+            price = ladder[2]
+            return PriceRecord(slug, sku, ((1, price if type(price) is Decimal else Decimal(price)),), (ladder[0],))
+        first = ladder[0]
+        lines = [first, *(first + offset for offset in ladder[3::3])]
+        rows = sorted(zip(ladder[1::3], ladder[2::3], lines, strict=True))
+        problem = _ladder_problem(rows, extras)
+        if problem is not None:
+            header = self.columns.header("qty" if "qty" in self.columns.fields else "price")
+            on = _on(slug if type(key) is tuple else None)
+            return [
+                Rejection(line, header, str(qty), f"{sku}{on}: {problem}") for qty, _, line in sorted(rows, key=_line)
+            ]
+        return PriceRecord(
+            slug,
+            sku,
+            tuple((qty, price if type(price) is Decimal else Decimal(price)) for qty, price, _ in rows),
+            tuple(sorted(set(lines))),
+            *extras,
+        )
+
+    # Tier-per-column layout ----------------------------------------------------------------------------------------
+
+    def _columns(self, rows: Iterator[tuple[int, list[str]]]) -> Iterator[PriceRecord | Rejection]:
+        fields = self.columns.fields
+        headers = self.columns.headers
+        tiers = self.columns.tiers
+        si, li = fields["sku"], fields.get("price_list", -1)
+        width = max(si, li, *(t.price for t in tiers), *(t.qty for t in tiers if t.qty is not None)) + 1
+        sku_h, list_h = self.columns.header("sku"), self.columns.header("price_list")
+        numbers = self.numbers
+        fast = FAST_MONEY[numbers.decimal_comma].fullmatch
+        cap = self._window + self._window // 8
+        for line, row in rows:
+            if len(row) < width:
+                row = row + [""] * (width - len(row))
+            if not any(cell.strip() for cell in row):
+                continue
+            self.rows_read += 1
+            sku = row[si].strip()
+            if not sku:
+                yield Rejection(line, sku_h, "", "SKU is required")
+                continue
+            slug: str | Rejection | None = (
+                self._list_slug(row[li].strip(), line, list_h) if li >= 0 else self._default_list
+            )
+            if isinstance(slug, Rejection):
+                yield slug
+                continue
+            if len(sku) > 128 or not _SKU.fullmatch(sku):
+                yield Rejection(line, sku_h, sku, _BAD_SKU)
+                continue
+            key: Any = sku if li < 0 else (slug, sku)
+            earlier = self._recent.get(key)
+            if earlier is not None or (self._emitted and hash(key) in self._emitted):
+                where = f"line {earlier}" if earlier is not None else "an earlier row"
+                on = _on(slug if li >= 0 else None)
+                yield Rejection(
+                    line, sku_h, sku, f"SKU {sku}{on} already has a row ({where}); in this layout a SKU has one"
+                )
+                continue
+            if len(self._recent) >= cap:
+                for old in list(islice(self._recent, max(1, self._window // 8))):
+                    del self._recent[old]
+                    self._emitted.add(hash(old))
+            self._recent[key] = line  # the first row of a SKU is its row, whatever its cells hold
+            currency = self._currencies.get(slug) if slug else None
+            problems: list[Rejection] = []
+            ladder: list[tuple[int, Decimal, str]] = []
+            for tier in tiers:
+                price_text = row[tier.price].strip()
+                qty_text = row[tier.qty].strip() if tier.qty is not None else ""
+                if not price_text:
+                    if qty_text and tier.qty is not None:
+                        problems.append(
+                            Rejection(line, headers[tier.qty], qty_text, f"has no price in '{headers[tier.price]}'")
+                        )
+                    continue
+                if fast(price_text):
+                    price: Decimal | str = Decimal(price_text.replace(",", "."))
+                else:
+                    price = parse_money(price_text, numbers, currency, slug)
+                if isinstance(price, str):
+                    problems.append(Rejection(line, headers[tier.price], price_text, price))
+                    continue
+                qty_h = headers[tier.qty] if tier.qty is not None else headers[tier.price]
+                qty: int | str
+                if qty_text:
+                    qty = parse_quantity(qty_text, numbers)
+                elif tier.min_qty is not None:
+                    qty = tier.min_qty
+                else:
+                    problems.append(Rejection(line, qty_h, "", f"is required with '{headers[tier.price]}'"))
+                    continue
+                if isinstance(qty, str):
+                    problems.append(Rejection(line, qty_h, qty_text, qty))
+                    continue
+                clash = next((label for q, _, label in ladder if q == qty), None)
+                if clash is not None:
+                    problems.append(
+                        Rejection(line, headers[tier.price], price_text, f"repeats quantity {qty} of '{clash}'")
+                    )
+                    continue
+                ladder.append((qty, price, headers[tier.price]))
+            if problems:
+                yield from problems
+                continue
+            if not ladder:
+                yield Rejection(line, headers[tiers[0].price], "", "price is required")
+                continue
+            ordered = sorted((qty, price, line) for qty, price, _ in ladder)
+            problem = _ladder_problem(ordered, (None, None, None, None))
+            if problem is not None:
+                yield Rejection(line, headers[tiers[0].price], "", f"{sku}: {problem}")
+                continue
+            yield PriceRecord(slug, sku, tuple((qty, price) for qty, price, _ in ordered), (line,))
+
+    # JSON Lines ----------------------------------------------------------------------------------------------------
+
+    def _json_rows(self, table: ObjectTable) -> Iterator[tuple[int, list[str]] | Rejection]:
+        """Each object as long-layout rows over the canonical columns: `{"sku", "price", "qty"?}` is one row,
+        `{"sku", "tiers": [{"min_qty", "price"}, …]}` one row per tier. Keys are matched like headers."""
+        for item in table.rows:
+            if isinstance(item, Rejection):
+                yield item
+                continue
+            line, obj = item
+            cells = [""] * len(_JSON_FIELDS)
+            tiers: Any = None
+            bad: Rejection | None = None
+            for name, value in obj.items():
+                if name == "tiers":
+                    tiers = value
+                    continue
+                found = lookup(ImportKind.PRICES, name)
+                if found is None:
+                    continue
+                text = json_scalar_text(value)
+                if text is None or (found[0] in {"sku", "price_list"} and not isinstance(value, str | None)):
+                    bad = Rejection(
+                        line,
+                        name,
+                        str(value)[:80],
+                        "must be text" if found[0] in {"sku", "price_list"} else "is not a number",
+                    )
+                    break
+                cells[_JSON_FIELDS.index(found[0])] = text
+            if bad is not None:
+                yield bad
+                continue
+            if tiers is None:
+                yield line, cells
+                continue
+            if not isinstance(tiers, list) or not tiers or not all(isinstance(tier, dict) for tier in tiers):
+                yield Rejection(line, "tiers", str(tiers)[:80], "must be a list of {min_qty, price} objects")
+                continue
+            for tier in tiers:
+                row = list(cells)
+                for name, value in tier.items():
+                    found = lookup(ImportKind.PRICES, name)
+                    if found is not None and found[0] in {"price", "qty"}:
+                        text = json_scalar_text(value)
+                        row[_JSON_FIELDS.index(found[0])] = text if text is not None else "?"
+                yield line, row
+
+
+_BAD_SKU = "is not a valid SKU (at most 128 characters, no control characters)"
+
+
+def _on(slug: str | None) -> str:
+    return f" on list {slug}" if slug else ""
+
+
+def _line(row: tuple[int, Any, int]) -> int:
+    return row[2]
+
+
+def _ladder_problem(rows: list[tuple[int, Any, int]], extras: Extras) -> str | None:
+    if rows[0][0] != 1:
+        return "no price at quantity 1; every ladder needs one"
+    if len(rows) > MAX_TIERS:
+        return f"more than {MAX_TIERS} tiers"
+    valid_from, valid_until = extras[1], extras[2]
+    if valid_from is not None and valid_until is not None and valid_until <= valid_from:
+        return "valid_until must be later than valid_from"
+    return None
+
+
+class Fingerprints:
+    """A set of 64-bit key hashes: 256 open-addressing tables of 8-byte slots, each at most two-thirds full and
+    grown on its own, so the set costs 12–24 bytes per key (a `set` of ints: ~60) and never the brief doubling of
+    one big table. A hash collision (odds ~n²/2⁶⁵: 10⁻⁸ at a million SKUs) can only make a reader refuse a row or
+    a file it could have read, never accept a wrong one."""
+
+    __slots__ = ("_counts", "_tables")
+
+    def __init__(self) -> None:
+        self._tables = [array("q", bytes(8 * 64)) for _ in range(256)]
+        self._counts = [0] * 256
+
+    def __len__(self) -> int:
+        return sum(self._counts)
+
+    def __contains__(self, fingerprint: int) -> bool:
+        fingerprint = fingerprint or 1  # 0 marks an empty slot
+        slots = self._tables[(fingerprint >> 56) & 255]  # the table by the top bits, the slot by the low ones
+        mask = len(slots) - 1
+        index = fingerprint & mask
+        while True:
+            found = slots[index]
+            if found == fingerprint:
+                return True
+            if found == 0:
+                return False
+            index = (index + 1) & mask
+
+    def add(self, fingerprint: int) -> None:
+        fingerprint = fingerprint or 1
+        part = (fingerprint >> 56) & 255
+        slots = self._tables[part]
+        if _insert(slots, fingerprint):
+            self._counts[part] += 1
+            if 3 * self._counts[part] > 2 * len(slots):
+                grown = array("q", bytes(16 * len(slots)))
+                for old in slots:
+                    if old:
+                        _insert(grown, old)
+                self._tables[part] = grown
+
+
+def _insert(slots: "array[int]", fingerprint: int) -> bool:
+    mask = len(slots) - 1
+    index = fingerprint & mask
+    while True:
+        found = slots[index]
+        if found == fingerprint:
+            return False
+        if found == 0:
+            slots[index] = fingerprint
+            return True
+        index = (index + 1) & mask

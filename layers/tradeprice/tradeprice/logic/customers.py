@@ -1,0 +1,205 @@
+"""Customer groups, customers and product rules: the who-pays-what half of the model."""
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import TypeVar
+
+from pydantic import BaseModel
+
+from tradeprice.data import customers as customer_store
+from tradeprice.data import reference
+from tradeprice.data.reference import CUSTOMERS, GROUPS, RULES
+from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, ProductRule
+from tradeprice.domain.types import utc_now
+from tradeprice.errors import Conflict, InvalidInput, NotFound
+from tradeprice.logic.records import RecordResult
+
+M = TypeVar("M", bound=BaseModel)
+
+DEFAULT_BASE = CustomerGroup(slug=BASE_GROUP, name="Everyone", parent=None)
+"""The base group exists before anyone writes it; writing it sets its name and price lists."""
+
+
+def _stamp(record: M) -> M:
+    return record.model_copy(update={"updated_at": utc_now()})
+
+
+# Customer groups --------------------------------------------------------------------------------------------------
+
+
+def get_group(slug: str) -> CustomerGroup:
+    group = reference.get(GROUPS, slug)
+    if group is None and slug == BASE_GROUP:
+        return DEFAULT_BASE
+    if group is None:
+        raise NotFound(f"customer group '{slug}' does not exist", group=slug)
+    return group
+
+
+def put_group(group: CustomerGroup) -> tuple[CustomerGroup, str]:
+    """Create or replace a group. Its parent and price lists must exist; the parent chain may not loop."""
+    groups = reference.all_customer_groups()
+    groups.setdefault(BASE_GROUP, DEFAULT_BASE)
+    if group.parent is not None and group.parent not in groups:
+        raise InvalidInput(
+            f"parent '{group.parent}' is not a customer group",
+            [{"field": "parent", "reason": "unknown customer group", "value": group.parent}],
+        )
+    walked = [group.slug]
+    parent = group.parent
+    while parent is not None:
+        if parent in walked:
+            raise Conflict(f"parents form a cycle: {' → '.join([*walked, parent])}", field="parent")
+        walked.append(parent)
+        parent = groups[parent].parent if parent in groups else None
+    _require_lists(group.price_lists, "price_lists")
+    stamped = _stamp(group)
+    return stamped, reference.write(GROUPS, [((group.slug,), stamped)])[0]
+
+
+def _require_lists(slugs: Sequence[str], field: str) -> None:
+    if not slugs:
+        return
+    known = reference.all_price_lists()
+    for position, slug in enumerate(slugs):
+        if slug not in known:
+            raise InvalidInput(
+                f"{field}[{position}] '{slug}' is not a price list",
+                [{"field": f"{field}.{position}", "reason": "unknown price list", "value": slug}],
+            )
+
+
+def delete_group(slug: str) -> None:
+    if slug == BASE_GROUP:
+        raise Conflict("the base group always exists and cannot be deleted", group=slug)
+    get_group(slug)
+    children = [g.slug for g in reference.all_customer_groups().values() if g.parent == slug]
+    if children:
+        raise Conflict(
+            f"'{slug}' is the parent of {', '.join(sorted(children))}; move or delete them first",
+            group=slug,
+            children=sorted(children),
+        )
+    reference.write(GROUPS, [((slug,), None)])
+
+
+def page_groups(
+    limit: int, cursor: str | None, updated_since: datetime | None
+) -> tuple[list[CustomerGroup], str | None]:
+    groups, next_cursor = reference.page(GROUPS, limit, cursor, updated_since)
+    if (
+        cursor is None
+        and updated_since is None
+        and not any(g.slug == BASE_GROUP for g in groups)
+        and next_cursor is None
+    ):
+        groups.insert(0, DEFAULT_BASE)
+    return groups, next_cursor
+
+
+# Customers --------------------------------------------------------------------------------------------------------
+
+
+def get_customer(customer_id: str) -> Customer:
+    customer = reference.get(CUSTOMERS, customer_id)
+    if customer is None:
+        raise NotFound(f"customer '{customer_id}' does not exist", customer_id=customer_id)
+    return customer
+
+
+def find_customer_by_email(email: str) -> Customer:
+    customer = customer_store.find_by_email(email)
+    if customer is None:
+        raise NotFound(f"no customer has the email '{email}'", email=email)
+    return customer
+
+
+def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
+    """Upsert customers; a second customer with one email, an unknown group or list is that record's error."""
+    results: dict[int, RecordResult] = {}
+    groups = reference.all_customer_groups()
+    groups.setdefault(BASE_GROUP, DEFAULT_BASE)
+    lists = reference.all_price_lists()
+    seen_ids: dict[str, int] = {}
+    seen_emails: dict[str, int] = {}
+    accepted: list[tuple[int, Customer]] = []
+    for index, customer in batch:
+        errors = []
+        if customer.id in seen_ids:
+            errors.append(
+                {"field": "id", "reason": f"repeats record {seen_ids[customer.id]} of this batch", "value": customer.id}
+            )
+        elif customer.email in seen_emails:
+            errors.append(
+                {
+                    "field": "email",
+                    "reason": f"record {seen_emails[customer.email]} of this batch has it",
+                    "value": customer.email,
+                }
+            )
+        if customer.group not in groups:
+            errors.append({"field": "group", "reason": "unknown customer group", "value": customer.group})
+        errors.extend(
+            {"field": f"price_lists.{i}", "reason": "unknown price list", "value": slug}
+            for i, slug in enumerate(customer.price_lists)
+            if slug not in lists
+        )
+        if errors:
+            results[index] = RecordResult(index, customer.id, "error", errors)
+            continue
+        seen_ids[customer.id] = index
+        seen_emails[customer.email] = index
+        accepted.append((index, _stamp(customer)))
+
+    outcomes = customer_store.write_customers([customer for _, customer in accepted])
+    for (index, customer), outcome in zip(accepted, outcomes, strict=True):
+        if outcome == "email_taken":
+            owner = customer_store.email_owner(customer.email)
+            results[index] = RecordResult(
+                index,
+                customer.id,
+                "error",
+                [{"field": "email", "reason": f"customer '{owner}' already has this email", "value": customer.email}],
+            )
+        else:
+            results[index] = RecordResult(index, customer.id, outcome)
+    return [results[index] for index, _ in batch]
+
+
+def delete_customer(customer_id: str) -> None:
+    customer_store.delete_customer(get_customer(customer_id))
+
+
+def page_customers(limit: int, cursor: str | None, updated_since: datetime | None) -> tuple[list[Customer], str | None]:
+    return reference.page(CUSTOMERS, limit, cursor, updated_since)
+
+
+# Product rules ----------------------------------------------------------------------------------------------------
+
+
+def put_rules(batch: Sequence[tuple[int, ProductRule]]) -> list[RecordResult]:
+    """Upsert rules per (group, SKU); a repeated pair or an unknown group is that record's error."""
+    groups = reference.all_customer_groups()
+    groups.setdefault(BASE_GROUP, DEFAULT_BASE)
+    results: dict[int, RecordResult] = {}
+    seen: dict[tuple[str, str], int] = {}
+    accepted: list[tuple[int, ProductRule]] = []
+    for index, rule in batch:
+        key = f"{rule.group}/{rule.sku}"
+        if (rule.group, rule.sku) in seen:
+            reason = f"repeats record {seen[(rule.group, rule.sku)]} of this batch"
+            results[index] = RecordResult(index, key, "error", [{"field": "sku", "reason": reason, "value": rule.sku}])
+        elif rule.group not in groups:
+            error = {"field": "group", "reason": "unknown customer group", "value": rule.group}
+            results[index] = RecordResult(index, key, "error", [error])
+        else:
+            seen[(rule.group, rule.sku)] = index
+            accepted.append((index, _stamp(rule)))
+    outcomes = reference.write(RULES, [((rule.sku, rule.group), rule) for _, rule in accepted])
+    for (index, rule), outcome in zip(accepted, outcomes, strict=True):
+        results[index] = RecordResult(index, f"{rule.group}/{rule.sku}", outcome)
+    return [results[index] for index, _ in batch]
+
+
+def rules_for_sku(sku: str) -> list[ProductRule]:
+    return sorted(reference.query(RULES, sku), key=lambda rule: rule.group)

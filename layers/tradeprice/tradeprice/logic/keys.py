@@ -1,0 +1,67 @@
+"""API keys: `tp_<key id>_<secret>`, scoped `write`, `read` and/or `admin`.
+
+The secret is 32 random bytes, so a plain SHA-256 of it is a safe thing to store (no password stretching needed
+for a value nobody chose); verification compares in constant time. Create one with `make key` or
+`python -m tradeprice.logic.keys create --name erp --scopes write`.
+"""
+
+import argparse
+import hashlib
+import hmac
+import re
+import secrets
+import sys
+
+from tradeprice.data import keys as key_store
+from tradeprice.domain.types import utc_now
+
+SCOPES = ("write", "read", "admin")
+_KEY = re.compile(r"^tp_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_key(name: str, scopes: set[str]) -> str:
+    """Make a key and return it: this is the only time its secret exists outside the caller's hands."""
+    unknown = scopes - set(SCOPES)
+    if not scopes or unknown:
+        raise ValueError(f"scopes must be some of {', '.join(SCOPES)}")
+    key_id = secrets.token_hex(6)
+    secret = secrets.token_urlsafe(32)
+    key_store.put(key_store.StoredKey(key_id, name, frozenset(scopes), _hash(secret), utc_now()))
+    return f"tp_{key_id}_{secret}"
+
+
+def verify_key(presented: str) -> key_store.StoredKey | None:
+    """The stored key a presented value proves, or None (malformed, unknown, revoked or wrong secret)."""
+    match = _KEY.match(presented)
+    if match is None:
+        return None
+    stored = key_store.get(match.group(1))
+    if stored is None or stored.revoked:
+        return None
+    return stored if hmac.compare_digest(stored.secret_hash, _hash(match.group(2))) else None
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="tradeprice-keys", description="Manage tradeprice API keys.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    create = commands.add_parser("create", help="create a key and print it once")
+    create.add_argument("--name", required=True, help="who holds it, e.g. 'erp' or 'storefront'")
+    create.add_argument("--scopes", required=True, help="comma-separated: write,read,admin")
+    revoke = commands.add_parser("revoke", help="revoke a key by its id (the part after tp_)")
+    revoke.add_argument("key_id")
+    args = parser.parse_args(argv)
+    if args.command == "create":
+        key = create_key(args.name, {scope.strip() for scope in args.scopes.split(",") if scope.strip()})
+        sys.stdout.write(f"{key}\nStore it now: only its hash is kept, it cannot be shown again.\n")
+    else:
+        key_store.revoke(args.key_id)
+        sys.stdout.write(f"revoked {args.key_id}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,143 @@
+"""Customer groups, customers and product rules through the ingestion API."""
+
+import pytest
+
+
+@pytest.fixture
+def trade(call_api):
+    assert call_api("ingest_api/put-price-list")["statusCode"] == 201
+    assert call_api("ingest_api/put-customer-group")["statusCode"] == 201
+
+
+def test_base_group_always_exists_and_cannot_be_deleted(call_api):
+    base = call_api("ingest_api/get-customer-group", path_parameters={"slug": "base"})
+    assert base["statusCode"] == 200
+    assert base["json"]["parent"] is None if "parent" in base["json"] else True
+    refused = call_api("ingest_api/delete-customer-group", path_parameters={"slug": "base"}, scopes="admin")
+    assert refused["statusCode"] == 409
+
+
+def test_group_parent_must_exist_and_not_loop(call_api, trade):
+    missing = call_api(
+        "ingest_api/put-customer-group", path_parameters={"slug": "gold"}, body={"name": "Gold", "parent": "silver"}
+    )
+    assert missing["statusCode"] == 422
+    assert missing["json"]["errors"][0]["field"] == "parent"
+    assert (
+        call_api(
+            "ingest_api/put-customer-group", path_parameters={"slug": "gold"}, body={"name": "Gold", "parent": "trade"}
+        )["statusCode"]
+        == 201
+    )
+    cycle = call_api("ingest_api/put-customer-group", body={"name": "Trade", "parent": "gold"})
+    assert cycle["statusCode"] == 409
+    assert call_api("ingest_api/get-customer-group")["json"]["parent"] == "base"
+    in_use = call_api("ingest_api/delete-customer-group", scopes="admin")
+    assert in_use["statusCode"] == 409
+    assert "gold" in in_use["json"]["detail"]
+
+
+def test_customers_batch_stores_everything_and_answers_per_record(call_api, trade):
+    response = call_api("ingest_api/post-customers-batch")
+    assert response["statusCode"] == 200
+    assert [r["status"] for r in response["json"]["results"]] == ["created"] * 3
+    acme = call_api("ingest_api/get-customer")["json"]
+    assert acme["payment_terms"] == {"methods": ["invoice", "card"], "credit_limit": "5000.00", "net_days": 30}
+    assert acme["tags"] == ["contractor", "north"]
+    assert acme["addresses"][0]["postcode"] == "LS11 5PS"
+    assert acme["discount_percent"] == "2.5"
+    again = call_api("ingest_api/post-customers-batch")
+    assert [r["status"] for r in again["json"]["results"]] == ["unchanged"] * 3
+
+
+def test_email_is_unique_case_insensitively_per_record(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    body = {
+        "customers": [
+            {"id": "C-2001", "email": "BUYER@acme-builders.co.uk"},
+            {"id": "C-2002", "email": "new@example.com"},
+            {"id": "C-2003", "email": "New@Example.com"},
+        ]
+    }
+    results = call_api("ingest_api/post-customers-batch", body=body)["json"]["results"]
+    assert [r["status"] for r in results] == ["error", "created", "error"]
+    assert "C-1001" in results[0]["errors"][0]["reason"]
+    assert results[2]["errors"][0]["field"] == "email"
+    found = call_api("ingest_api/find-customer-by-email")
+    assert found["statusCode"] == 404
+    found = call_api("ingest_api/find-customer-by-email", query={"email": "Buyer@ACME-builders.co.uk"})
+    assert [c["id"] for c in found["json"]["items"]] == ["C-1001"]
+
+
+def test_changing_an_email_frees_the_old_one(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    moved = call_api("ingest_api/put-customer", body={"email": "purchasing@acme-builders.co.uk", "group": "trade"})
+    assert moved["statusCode"] == 200
+    taken = call_api(
+        "ingest_api/put-customer", path_parameters={"customer_id": "C-9"}, body={"email": "buyer@acme-builders.co.uk"}
+    )
+    assert taken["statusCode"] == 201
+    clash = call_api(
+        "ingest_api/put-customer",
+        path_parameters={"customer_id": "C-10"},
+        body={"email": "purchasing@acme-builders.co.uk"},
+    )
+    assert clash["statusCode"] == 422
+    assert clash["json"]["errors"][0]["field"] == "email"
+
+
+def test_deleting_a_customer_releases_its_email(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    assert call_api("ingest_api/delete-customer", scopes="admin")["statusCode"] == 200
+    assert call_api("ingest_api/get-customer")["statusCode"] == 404
+    reuse = call_api(
+        "ingest_api/put-customer", path_parameters={"customer_id": "C-7"}, body={"email": "buyer@acme-builders.co.uk"}
+    )
+    assert reuse["statusCode"] == 201
+
+
+def test_customer_with_unknown_group_or_list_is_a_record_error(call_api, trade):
+    body = {
+        "customers": [
+            {"id": "C-1", "email": "a@b.co", "group": "ghost"},
+            {"id": "C-2", "email": "c@d.co", "price_lists": ["nope"]},
+            {"id": "C-3", "email": "not-an-email"},
+        ]
+    }
+    response = call_api("ingest_api/post-customers-batch", body=body)
+    assert response["statusCode"] == 422
+    assert [r["errors"][0]["field"] for r in response["json"]["results"]] == ["group", "price_lists.0", "email"]
+
+
+def test_customers_list_pages_and_filters_by_updated_since(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    page = call_api("ingest_api/list-customers", query={"limit": "2"})
+    assert len(page["json"]["items"]) == 2
+    assert page["json"]["links"]["next"]
+    later = call_api("ingest_api/list-customers", query={"updated_since": "2999-01-01T00:00:00Z"})
+    assert later["json"]["items"] == []
+    bad = call_api("ingest_api/list-customers", query={"updated_since": "yesterday"})
+    assert bad["statusCode"] == 422
+    assert bad["json"]["errors"][0]["field"] == "updated_since"
+
+
+def test_product_rules_batch_and_read_by_sku(call_api, trade):
+    response = call_api("ingest_api/post-product-rules-batch")
+    assert response["statusCode"] == 200
+    rules = call_api("ingest_api/get-sku-rules")["json"]["items"]
+    assert [(r["group"], r.get("pack_size"), r.get("min_qty")) for r in rules] == [
+        ("base", 50, 50),
+        ("trade", None, 100),
+    ]
+    bad = call_api(
+        "ingest_api/post-product-rules-batch",
+        body={
+            "rules": [
+                {"group": "ghost", "sku": "A"},
+                {"sku": "B", "min_qty": 5, "max_qty": 2},
+                {"sku": "C", "pack_size": 0},
+            ]
+        },
+    )
+    assert bad["statusCode"] == 422
+    assert [r["errors"][0]["field"] for r in bad["json"]["results"]] == ["group", "record", "pack_size"]

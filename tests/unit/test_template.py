@@ -1,0 +1,353 @@
+"""template.yaml's invariants: least privilege per function, durable encrypted tables, imports wired S3 -> SQS.
+
+These read the template as CloudFormation does (devstack.template), so they check what gets deployed.
+"""
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from devstack.template import Resolver, StackContext, load_template
+
+TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
+FUNCTIONS = ("IngestApiFunction", "PriceLookupFunction", "FileImportFunction")
+DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
+READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
+
+
+@pytest.fixture(scope="module")
+def template() -> dict[str, Any]:
+    return load_template(TEMPLATE)
+
+
+@pytest.fixture(scope="module")
+def resources(template: dict[str, Any]) -> dict[str, Any]:
+    resources: dict[str, Any] = template["Resources"]
+    return resources
+
+
+def statements(resources: dict[str, Any], function: str) -> list[dict[str, Any]]:
+    """Every inline policy statement of a function (policy templates are not statements and are rejected)."""
+    found: list[dict[str, Any]] = []
+    for policy in resources[function]["Properties"].get("Policies", []):
+        assert isinstance(policy, dict), f"{function} uses a managed policy by name: {policy}"
+        assert "Statement" in policy, f"{function} uses a SAM policy template: {sorted(policy)}"
+        found.extend(policy["Statement"])
+    return found
+
+
+def actions(statement: dict[str, Any]) -> list[str]:
+    value = statement["Action"]
+    return [value] if isinstance(value, str) else list(value)
+
+
+def targets(statement: dict[str, Any]) -> list[Any]:
+    value = statement["Resource"]
+    return value if isinstance(value, list) else [value]
+
+
+def grants(resources: dict[str, Any], function: str) -> dict[str, set[str]]:
+    """Actions per resource logical id (the table or index a statement points at)."""
+    result: dict[str, set[str]] = {}
+    for statement in statements(resources, function):
+        for target in targets(statement):
+            if "Fn::GetAtt" in target:
+                key = target["Fn::GetAtt"][0]
+            elif "Fn::Sub" in target:
+                key = target["Fn::Sub"]
+            else:
+                key = str(target)
+            result.setdefault(key, set()).update(actions(statement))
+    return result
+
+
+# -- least privilege ---------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_no_function_has_crud_or_wildcard_permissions(resources, function):
+    for statement in statements(resources, function):
+        assert statement["Effect"] == "Allow"
+        assert all("*" not in action for action in actions(statement)), statement
+        assert all(target != "*" for target in targets(statement)), statement
+    policies = resources[function]["Properties"].get("Policies", [])
+    assert not any("DynamoDBCrudPolicy" in policy for policy in policies)
+
+
+def test_the_lookup_function_is_read_only(resources):
+    granted = set().union(*grants(resources, "PriceLookupFunction").values())
+
+    assert granted == READ_ACTIONS
+
+
+def test_the_lookup_function_reads_exactly_the_pricing_tables(resources):
+    granted = grants(resources, "PriceLookupFunction")
+
+    assert set(granted) == set(DATA_TABLES)
+
+
+def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
+    granted = grants(resources, "IngestApiFunction")
+
+    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable"}
+    assert "ImportJobsTable" not in granted
+    assert granted["IdempotencyTable"] == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:UpdateItem",
+        "dynamodb:DeleteItem",
+    }
+    assert "ApiKeysTable" not in granted
+
+
+def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
+    granted = grants(resources, "AuthorizerFunction")
+
+    assert granted == {
+        "ApiKeysTable": {"dynamodb:GetItem"},
+        "{'Ref': 'CustomerTokenSecret'}": {"secretsmanager:GetSecretValue"},
+    }
+    for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction"):
+        assert "ApiKeysTable" not in grants(resources, function)
+
+
+def test_the_file_import_reads_dropped_files_and_writes_reports_and_prices_only(resources):
+    granted = grants(resources, "FileImportFunction")
+    bucket = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
+
+    assert granted[f"{bucket}/imports/*"] == {"s3:GetObject", "s3:GetObjectVersion"}
+    assert granted[f"{bucket}/reports/*"] == {"s3:PutObject"}
+    assert {key for key in granted if not key.startswith("arn:")} == {
+        "PriceListsTable",
+        "PricesTable",
+        "ImportJobsTable",
+    }
+
+
+# -- storage -----------------------------------------------------------------------------------------------------
+
+
+def tables(resources: dict[str, Any]) -> list[str]:
+    return [name for name, resource in resources.items() if resource["Type"] == "AWS::DynamoDB::Table"]
+
+
+ALL_TABLES = (*DATA_TABLES, "CustomerEmailsTable", "ApiKeysTable", "ImportJobsTable", "IdempotencyTable")
+
+
+def test_the_template_declares_the_nine_tables(resources):
+    assert sorted(tables(resources)) == sorted(ALL_TABLES)
+
+
+@pytest.mark.parametrize(
+    "table",
+    ALL_TABLES,
+)
+def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, table):
+    resource = resources[table]
+    properties = resource["Properties"]
+
+    assert properties["BillingMode"] == "PAY_PER_REQUEST"
+    assert properties["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert properties["SSESpecification"]["SSEEnabled"] is True
+    assert resource["DeletionPolicy"] == resource["UpdateReplacePolicy"] == "Retain"
+
+
+@pytest.mark.parametrize(
+    ("table", "keys"),
+    [
+        ("PriceListsTable", [("slug", "HASH")]),
+        ("PricesTable", [("pk", "HASH"), ("sku", "RANGE")]),
+        ("CustomerGroupsTable", [("slug", "HASH")]),
+        ("CustomersTable", [("id", "HASH")]),
+        ("ProductRulesTable", [("sku", "HASH"), ("group", "RANGE")]),
+        ("ImportJobsTable", [("id", "HASH")]),
+        ("IdempotencyTable", [("id", "HASH")]),
+        ("CustomerEmailsTable", [("email", "HASH")]),
+        ("ApiKeysTable", [("key_id", "HASH")]),
+    ],
+)
+def test_table_keys_are_the_ones_the_data_layer_uses(resources, table, keys):
+    properties = resources[table]["Properties"]
+
+    assert [(key["AttributeName"], key["KeyType"]) for key in properties["KeySchema"]] == keys
+
+
+def test_emails_are_claimed_in_a_table_keyed_by_email_not_an_eventually_consistent_index(resources):
+    assert "GlobalSecondaryIndexes" not in resources["CustomersTable"]["Properties"]
+    assert resources["CustomerEmailsTable"]["Properties"]["KeySchema"] == [
+        {"AttributeName": "email", "KeyType": "HASH"}
+    ]
+
+
+def test_idempotency_records_expire_by_ttl_as_powertools_expects(resources):
+    assert resources["IdempotencyTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expiration",
+        "Enabled": True,
+    }
+
+
+def test_every_table_reaches_the_functions_through_the_environment(template, resources):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    referenced = {value["Ref"] for value in variables.values() if isinstance(value, dict) and "Ref" in value}
+    assert referenced == set(tables(resources))
+
+
+# -- imports -----------------------------------------------------------------------------------------------------
+
+
+def test_the_imports_bucket_is_named_by_string_so_nothing_is_circular(template, resources):
+    bucket_name = resources["ImportsBucket"]["Properties"]["BucketName"]
+
+    assert bucket_name == {"Fn::Sub": "${AWS::StackName}-imports-${AWS::AccountId}"}
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["IMPORTS_BUCKET"] == bucket_name
+
+
+def test_objects_created_under_imports_notify_the_import_queue(resources):
+    (notification,) = resources["ImportsBucket"]["Properties"]["NotificationConfiguration"]["QueueConfigurations"]
+
+    assert notification["Event"] == "s3:ObjectCreated:*"
+    assert notification["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
+    assert notification["Filter"]["S3Key"]["Rules"] == [{"Name": "prefix", "Value": "imports/"}]
+    # S3 checks its permission to send when the notification is configured.
+    assert resources["ImportsBucket"]["DependsOn"] == "ImportQueuePolicy"
+
+
+def test_the_imports_bucket_is_private_versioned_encrypted_and_tls_only(resources):
+    properties = resources["ImportsBucket"]["Properties"]
+    (statement,) = resources["ImportsBucketPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert set(properties["PublicAccessBlockConfiguration"].values()) == {True}
+    assert properties["VersioningConfiguration"] == {"Status": "Enabled"}
+    assert properties["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert statement["Effect"] == "Deny"
+    assert statement["Condition"] == {"Bool": {"aws:SecureTransport": "false"}}
+
+
+def test_only_this_stacks_bucket_may_send_to_the_import_queue(resources):
+    (statement,) = resources["ImportQueuePolicy"]["Properties"]["PolicyDocument"]["Statement"]
+
+    assert statement["Principal"] == {"Service": "s3.amazonaws.com"}
+    assert statement["Action"] == "sqs:SendMessage"
+    assert statement["Condition"]["ArnEquals"]["aws:SourceArn"] == {
+        "Fn::Sub": "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
+    }
+    assert statement["Condition"]["StringEquals"]["aws:SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_the_import_queue_dead_letters_poison_and_outlasts_retries(resources):
+    queue = resources["ImportQueue"]["Properties"]
+    timeout = resources["FileImportFunction"]["Properties"]["Timeout"]
+
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["ImportDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 3,
+    }
+    assert queue["VisibilityTimeout"] >= 6 * timeout
+    assert queue["SqsManagedSseEnabled"] is True
+    assert resources["ImportDeadLetterQueue"]["Properties"]["SqsManagedSseEnabled"] is True
+
+
+def test_the_import_function_reads_the_queue_reporting_partial_batch_failures(resources):
+    (event,) = resources["FileImportFunction"]["Properties"]["Events"].values()
+
+    assert event["Type"] == "SQS"
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["ImportQueue", "Arn"]}
+    assert 1 <= event["Properties"]["BatchSize"] <= 10
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+
+
+# -- functions, API, observability -------------------------------------------------------------------------------
+
+
+def test_functions_run_python_312_on_arm64_with_the_shared_layer(template):
+    function_globals = template["Globals"]["Function"]
+
+    assert function_globals["Runtime"] == "python3.12"
+    assert function_globals["Architectures"] == ["arm64"]
+    assert function_globals["Layers"] == [{"Ref": "TradepriceLayer"}]
+
+
+@pytest.mark.parametrize(
+    ("function", "code_uri"),
+    [
+        ("IngestApiFunction", "functions/ingest_api/"),
+        ("PriceLookupFunction", "functions/price_lookup/"),
+        ("FileImportFunction", "functions/file_import/"),
+    ],
+)
+def test_each_function_logs_to_its_own_retained_log_group(resources, function, code_uri):
+    properties = resources[function]["Properties"]
+    log_group = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
+    function_name = properties["FunctionName"]["Fn::Sub"]
+
+    assert properties["CodeUri"] == code_uri
+    assert properties["Handler"] == "app.lambda_handler"
+    assert log_group["Type"] == "AWS::Logs::LogGroup"
+    assert log_group["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/{function_name}"}
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_the_lookup_function_gets_its_strategy_and_cache_time_from_parameters(resources):
+    variables = resources["PriceLookupFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert variables["PRICE_STRATEGY"] == {"Ref": "PriceStrategy"}
+    assert variables["REFERENCE_CACHE_SECONDS"] == {"Ref": "ReferenceCacheSeconds"}
+
+
+def test_the_api_is_throttled_traced_and_access_logged(resources):
+    properties = resources["TradepriceApi"]["Properties"]
+    (settings,) = properties["MethodSettings"]
+
+    assert properties["StageName"] == {"Ref": "Stage"}
+    assert properties["TracingEnabled"] is True
+    assert settings["ThrottlingRateLimit"] == {"Ref": "ApiThrottleRate"}
+    assert settings["ThrottlingBurstLimit"] == {"Ref": "ApiThrottleBurst"}
+    assert properties["AccessLogSetting"]["DestinationArn"] == {"Fn::GetAtt": ["ApiAccessLogGroup", "Arn"]}
+
+
+def test_unknown_routes_answer_an_rfc7807_404_on_aws_too(resources):
+    response = resources["TradepriceApi"]["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+
+    assert response["StatusCode"] == "404"
+    assert response["ResponseParameters"]["Headers"]["Content-Type"] == "'application/problem+json'"
+
+
+def test_every_route_of_the_contract_is_served(resources):
+    routes = {
+        (event["Properties"]["Method"].upper(), event["Properties"]["Path"], function)
+        for function in FUNCTIONS
+        for event in resources[function]["Properties"].get("Events", {}).values()
+        if event["Type"] == "Api"
+    }
+
+    assert {
+        ("GET", "/v1/health", "IngestApiFunction"),
+        ("GET", "/v1/price-lists", "IngestApiFunction"),
+        ("PUT", "/v1/price-lists/{slug}", "IngestApiFunction"),
+        ("GET", "/v1/price-lists/{slug}", "IngestApiFunction"),
+        ("PUT", "/v1/price-lists/{slug}/prices", "IngestApiFunction"),
+        ("GET", "/v1/price-lists/{slug}/prices/{sku}", "IngestApiFunction"),
+        ("POST", "/v1/pricing/lookup", "PriceLookupFunction"),
+        ("GET", "/v1/pricing/{sku}", "PriceLookupFunction"),
+    } <= routes
+
+
+@pytest.mark.parametrize(("reserved", "expected"), [("0", False), ("5", True)])
+def test_import_concurrency_is_reserved_only_when_asked(template, reserved, expected):
+    resolver = Resolver(
+        template,
+        StackContext(stack_name="tradeprice-test", region="eu-west-2", account_id="123456789012"),
+        {"ImportReservedConcurrency": reserved},
+    )
+
+    properties = resolver.resolve(template["Resources"]["FileImportFunction"]["Properties"])
+
+    assert ("ReservedConcurrentExecutions" in properties) is expected
+
+
+def test_the_template_passes_cfn_lint_including_informational_checks():
+    from cfnlint.api import ManualArgs, lint_file
+
+    assert lint_file(TEMPLATE, config=ManualArgs(include_checks=["I"])) == []
