@@ -12,14 +12,20 @@ ENV ?= dev
 REGION ?= eu-west-2
 RUN_ARGS ?=
 PYTEST_ARGS ?= -n auto
+# make key / make token: the local stack's moto port, or a deployed stack (STACK=<name>, in REGION).
+MOTO_PORT ?= 5000
+STACK ?=
+TTL ?= 900
+KID ?=
+CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-port $(MOTO_PORT))
 
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv run test template-check lint format bench build deploy clean
+.PHONY: help venv sam-venv run key token test template-check lint format bench build deploy clean
 
 help: ## List the targets
-	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [PYTEST_ARGS='-n auto']"
+	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
 	@echo
 	@awk 'BEGIN {FS = ":.*## "} /^[a-zA-Z_-]+:.*## / {printf "  %-16s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
@@ -39,8 +45,23 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 
 sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with the SAM CLI (reruns when requirements-sam.txt changes)
 
-run: venv ## Run the stack locally: moto as AWS, the API on http://127.0.0.1:3000/dev, demo data loaded
-	$(VENV)/bin/python -m devstack $(RUN_ARGS)
+run: venv ## Run the stack locally: moto as AWS (on MOTO_PORT), the API on http://127.0.0.1:3000/dev, demo keys and data
+	$(VENV)/bin/python -m devstack --moto-port $(MOTO_PORT) $(RUN_ARGS)
+
+# Both print only the credential on stdout, so `KEY=$$(make -s key ...)` captures it.
+key: venv ## Create an API key, printed once: make key NAME=erp SCOPES=write,read [STACK=<deployed stack> REGION=...]
+	@if [ -z "$(NAME)" ] || [ -z "$(SCOPES)" ]; then \
+	  echo "usage: make key NAME=<holder> SCOPES=write,read,admin [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
+	fi
+	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) key --name "$(NAME)" --scopes "$(SCOPES)"
+
+token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=k1] [STACK=<deployed stack> REGION=...]
+	@if [ -z "$(CUSTOMER)" ]; then \
+	  echo "usage: make token CUSTOMER=<customer id> [TTL=900] [KID=<key id>] [STACK=<deployed stack> REGION=<region>]" >&2; \
+	  exit 2; \
+	fi
+	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) token --customer "$(CUSTOMER)" --ttl "$(TTL)" \
+	  $(if $(KID),--kid "$(KID)")
 
 test: venv sam-venv template-check ## Check the template, then run every test (unit, integration, e2e)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)

@@ -279,7 +279,7 @@ def _round_trips() -> None:
 def _cpu_per_line() -> None:
     from tradeprice.api import views
     from tradeprice.api.json import dump_json, parse_json
-    from tradeprice.api.schemas import LookupIn, LookupLineIn
+    from tradeprice.api.lookup_schemas import LookupIn, LookupLineIn
     from tradeprice.config import get_settings
     from tradeprice.domain.types import utc_now
     from tradeprice.logic import lookup as lookup_logic
@@ -324,7 +324,7 @@ def _cpu_per_line() -> None:
 _LOOKUP_IMPORT = "import functions.price_lookup.app"
 _LOOKUP_FIRST_REQUEST = (
     "import functions.price_lookup.app\n"
-    "import tradeprice.api.schemas, tradeprice.api.views, tradeprice.logic.lookup, tradeprice.logic.records\n"
+    "import tradeprice.api.lookup_schemas, tradeprice.api.views, tradeprice.logic.lookup, tradeprice.logic.records\n"
     "from tradeprice.data.aws import dynamodb\n"
     "dynamodb()"
 )

@@ -18,7 +18,7 @@ import threading
 import time
 from typing import IO, Any
 
-__all__ = ["MotoServerProcess", "patch_s3_event_notifications"]
+__all__ = ["MotoServerProcess", "make_dynamodb_writes_atomic", "patch_s3_event_notifications"]
 
 _sequencer = itertools.count(time.time_ns())
 _sequencer_lock = threading.Lock()
@@ -61,6 +61,32 @@ def patch_s3_event_notifications() -> None:
 
     get_complete_s3_event.devstack_completes_records = True  # type: ignore[attr-defined]
     notifications._get_s3_event = get_complete_s3_event
+
+
+_atomic_lock = threading.RLock()
+
+
+def make_dynamodb_writes_atomic() -> None:
+    """Serialise moto's DynamoDB item writes, as DynamoDB itself makes each one atomic.
+
+    moto checks a condition and then writes, and copies whole tables for a transaction, without a lock: two
+    threads can both pass a condition, or a transaction can copy a table while another request changes it
+    ("dictionary changed size during iteration"). Requests run in parallel in the local stack and in tests, so
+    without this they would test moto's races, not ours. Idempotent.
+    """
+    from moto.dynamodb.models import DynamoDBBackend
+
+    for name in ("put_item", "delete_item", "update_item", "transact_write_items", "batch_write_item"):
+        original = getattr(DynamoDBBackend, name, None)
+        if original is None or getattr(original, "_atomic", False):
+            continue
+
+        def atomic(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
+            with _atomic_lock:
+                return __original(*args, **kwargs)
+
+        atomic._atomic = True  # type: ignore[attr-defined]
+        setattr(DynamoDBBackend, name, atomic)
 
 
 class MotoServerProcess:
@@ -138,6 +164,7 @@ def main(argv: list[str] | None = None) -> int:
     # werkzeug logs every request at INFO; the local stack logs its own API and queue traffic instead.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
     patch_s3_event_notifications()
+    make_dynamodb_writes_atomic()
     from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
     from werkzeug.serving import make_server
 

@@ -409,4 +409,5 @@ _NAME_PROPERTIES: Final = {
     "AWS::Serverless::LayerVersion": "LayerName",
     "AWS::IAM::Role": "RoleName",
     "AWS::SSM::Parameter": "Name",
+    "AWS::SecretsManager::Secret": "Name",
 }

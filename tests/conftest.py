@@ -11,6 +11,7 @@ import pytest
 from moto import mock_aws
 
 from devstack.infra import Deployment, deploy
+from devstack.moto_server import make_dynamodb_writes_atomic
 from tradeprice.config import get_settings
 from tradeprice.data import aws, reference_cache, secrets
 
@@ -66,6 +67,7 @@ def aws_env(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment]:
     """The template deployed into in-process moto, with the functions' environment applied."""
+    make_dynamodb_writes_atomic()
     with mock_aws():
         deployment = deploy(TEMPLATE)
         for name, value in deployment.merged_environment().items():
@@ -74,25 +76,3 @@ def stack(aws_env: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[Deployment
         reset_caches()
         yield deployment
     reset_caches()
-
-
-@pytest.fixture
-def atomic_moto(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Make moto's item writes atomic, as DynamoDB's are.
-
-    DynamoDB evaluates a condition and writes the item as one step. moto's in-process backend does not lock,
-    so two threads can both pass a condition before either writes; a race test would then test moto, not us.
-    """
-    import threading
-
-    from moto.dynamodb.models import DynamoDBBackend
-
-    lock = threading.RLock()
-    for name in ("put_item", "delete_item", "update_item", "transact_write_items"):
-        original = getattr(DynamoDBBackend, name)
-
-        def atomic(*args: Any, __original: Any = original, **kwargs: Any) -> Any:
-            with lock:
-                return __original(*args, **kwargs)
-
-        monkeypatch.setattr(DynamoDBBackend, name, atomic)

@@ -13,27 +13,25 @@ Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive
 from typing import Any
 
 from aws_lambda_powertools import Logger
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from tradeprice.api import problems
 from tradeprice.api.access import Caller, Scope, caller_from
-from tradeprice.api.json import dump_json, parse_json
+from tradeprice.api.json import parse_json
+from tradeprice.api.resolver import new_resolver, with_cors
 from tradeprice.errors import Forbidden, InvalidInput
 from tradeprice.logic.records import describe
 
 logger = Logger()
-app = APIGatewayRestResolver(serializer=dump_json)
-problems.register(app, logger)
+app = new_resolver(logger)
 
 
 @app.post("/v1/pricing/lookup")
 def post_lookup() -> dict[str, Any]:
     caller = _caller()
     from tradeprice.api import views  # deferred: see the module docstring
-    from tradeprice.api.schemas import LookupIn, LookupLineIn
+    from tradeprice.api.lookup_schemas import LookupIn, LookupLineIn
     from tradeprice.logic.lookup import LineRequest, lookup
 
     request = LookupIn.model_validate(parse_json(app.current_event.body))
@@ -70,7 +68,7 @@ def post_lookup() -> dict[str, Any]:
 def get_sku_price(sku: str) -> dict[str, Any]:
     caller = _caller()
     from tradeprice.api import views  # deferred: see the module docstring
-    from tradeprice.api.schemas import SkuLookupIn
+    from tradeprice.api.lookup_schemas import SkuLookupIn
     from tradeprice.logic.lookup import LineRequest, lookup
 
     query = app.current_event.query_string_parameters or {}
@@ -112,4 +110,4 @@ def _whose_prices(caller: Caller, customer_id: str | None, price_list: str | Non
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    return with_cors(event, app.resolve(event, context))

@@ -33,7 +33,7 @@ def test_an_older_source_version_is_skipped_as_stale(call_api, trade):
     assert newer["json"]["results"][0]["status"] == "updated"
 
 
-def test_racing_writers_never_let_an_older_version_win(call_api, trade, atomic_moto):
+def test_racing_writers_never_let_an_older_version_win(call_api, trade):
     """Many threads write versions 1..N of one SKU in shuffled order; the newest must be what stays."""
     for round_number in range(5):
         versions = list(range(1 + round_number * 20, 21 + round_number * 20))

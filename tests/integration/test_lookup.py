@@ -69,3 +69,21 @@ def test_bad_lookups_get_a_problem(call_api, trade_prices, body, status):
     response = call_api("price_lookup/lookup-by-price-list", body=body)
     assert response["statusCode"] == status
     assert response["json"]["status"] == status
+
+
+@pytest.mark.parametrize(
+    ("origin", "allowed"),
+    [("https://shop.example.com", True), ("https://evil.example", False), (None, False)],
+)
+def test_cors_names_only_configured_origins_even_on_errors(call_api, trade_prices, monkeypatch, origin, allowed):
+    from tradeprice.config import get_settings
+
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://shop.example.com, https://b2b.example.com")
+    get_settings.cache_clear()
+    headers = {"Origin": origin} if origin else {}
+    for body in (None, {"price_list": "ghost", "lines": [{"sku": "A", "qty": 1}]}):
+        kwargs = {"headers": headers} if body is None else {"headers": headers, "body": body}
+        response = call_api("price_lookup/lookup-by-price-list", **kwargs)
+        granted = response.get("multiValueHeaders", {}).get("Access-Control-Allow-Origin")
+        assert granted == ([origin] if allowed else None), response["statusCode"]
+    get_settings.cache_clear()

@@ -256,7 +256,7 @@ def test_api_routes_come_from_the_api_events(planned):
     (api,) = planned.apis
     assert api.stage == "dev"
     assert api.cors is not None
-    assert api.cors.allow_origin == "*"
+    assert api.cors.allow_origin == "https://shop.example.com"
     assert api.gateway_responses["MISSING_AUTHENTICATION_TOKEN"].status_code == 404
 
 
@@ -404,7 +404,9 @@ def test_lambda_contexts_carry_the_functions_settings(deployed):
     assert 899_000 < context.get_remaining_time_in_millis() <= 900_000
 
 
-def test_deploy_needs_a_region():
+def test_deploy_needs_a_region(monkeypatch):
+    for name in ("AWS_DEFAULT_REGION", "AWS_REGION", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(TemplateError, match="region"):
         deploy(TEMPLATE, session=boto3.Session(region_name=None, aws_access_key_id="x", aws_secret_access_key="y"))
 

@@ -1,5 +1,6 @@
 """Configuration: a pydantic model of the environment, validated once and cached."""
 
+from decimal import Decimal
 from functools import cache
 from typing import Annotated, Literal
 
@@ -24,6 +25,9 @@ class Settings(BaseModel):
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
 
+    allowed_origins: str = ""
+    """Comma-separated browser origins the lookup answers with CORS headers (e.g. https://shop.example.com)."""
+
     price_strategy: Literal["first", "lowest"] = "first"
     """`first`: the first candidate list with a price wins; `lowest`: the lowest unit price across candidates."""
     reference_cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 30
@@ -33,6 +37,36 @@ class Settings(BaseModel):
     retry_base_seconds: Annotated[float, Field(ge=0, le=5)] = 0.05
     """First backoff before retrying unprocessed batch items; doubles with full jitter on each attempt."""
     retry_attempts: Annotated[int, Field(ge=1, le=20)] = 8
+
+    # File imports (docs/imports.md) --------------------------------------------------------------------------------
+    import_max_price_ratio: Annotated[Decimal, Field(gt=1, le=1_000_000)] = Decimal(5)
+    """Guardrail: an import stops before writing when a stored price would grow or shrink by more than this factor
+    (33.61 → 3361 is ×100, 33.61 → 3.361 is ÷10), unless forced."""
+    import_max_remove_share: Annotated[float, Field(ge=0, le=1)] = 0.5
+    """Guardrail: a `replace` import stops before writing when it would remove more than this share of its list."""
+    import_run_budget_seconds: Annotated[float, Field(ge=0)] = 0
+    """Writing time one invocation spends on a file before it checkpoints and continues in the next (0: as long as
+    the Lambda's own timeout allows)."""
+    import_stop_margin_seconds: Annotated[float, Field(ge=0, le=600)] = 45
+    """An invocation stops writing (checkpoints, continues in another) when less than this remains of its timeout."""
+    import_checkpoint_seconds: Annotated[float, Field(ge=0, le=600)] = 5
+    """How often a running import records its checkpoint and progress in the job."""
+    import_chunk_records: Annotated[int, Field(ge=1, le=1000)] = 1000
+    """Records handed to the write path at a time (the API's batch limit)."""
+    import_max_attempts: Annotated[int, Field(ge=1, le=100)] = 3
+    """Deliveries of one import message before its job is marked failed (the import queue's maxReceiveCount)."""
+    import_queue_url: str = ""
+    """Where an import continues a file that outlasts one invocation (the import queue)."""
+    import_report_max_rows: Annotated[int, Field(ge=1)] = 100_000
+    """Rows an error report lists at most (the job counts every rejected row)."""
+    import_upload_url_seconds: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 3600
+    """How long a presigned upload URL from POST /v1/imports stays valid."""
+    import_report_url_seconds: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 3600
+    """How long a report link from GET /v1/imports/{id} stays valid."""
+
+    @property
+    def allowed_origin_set(self) -> frozenset[str]:
+        return frozenset(origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip())
 
 
 @cache

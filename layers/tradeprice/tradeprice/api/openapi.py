@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from tradeprice.api import schemas
+from tradeprice.api import lookup_schemas, schemas
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 
 VERSION = "1.0.0"
@@ -176,7 +176,7 @@ ROUTES: tuple[Route, ...] = (
         "Price a cart for one customer",
         "lookup",
         _LOOKUP,
-        schemas.LookupIn,
+        lookup_schemas.LookupIn,
         shape="lookup",
     ),
     Route("GET", "/v1/pricing/{sku}", "Price one SKU for one customer", "lookup", _LOOKUP, shape="line"),
@@ -193,8 +193,8 @@ _MODELS: tuple[type[BaseModel], ...] = (
     schemas.CustomerIn,
     schemas.CustomerOneIn,
     schemas.ProductRulesIn,
-    schemas.LookupIn,
-    schemas.LookupLineIn,
+    lookup_schemas.LookupIn,
+    lookup_schemas.LookupLineIn,
     PriceList,
     Price,
     CustomerGroup,

@@ -6,9 +6,9 @@ blocks nothing else.
 
 from collections.abc import Callable, Sequence
 from decimal import Decimal
-from typing import Annotated, Any, Generic, Self, TypeVar
+from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tradeprice.domain.models import (
     BASE_GROUP,
@@ -28,7 +28,6 @@ from tradeprice.domain.types import (
     CurrencyCode,
     DiscountPercent,
     ExternalId,
-    Quantity,
     Sku,
     Slug,
     SourceVersion,
@@ -39,7 +38,6 @@ from tradeprice.logic.records import RecordResult, describe
 
 MAX_BATCH = 1000
 """Records per batch request."""
-MAX_LOOKUP_LINES = 250
 
 T = TypeVar("T")
 
@@ -210,48 +208,3 @@ def merge(parsed: Sequence[Parsed[T]], results: Sequence[RecordResult]) -> list[
     """Each record's result in input order: its validation error, or what the write made of it."""
     written = iter(results)
     return [entry.error if entry.error is not None else next(written) for entry in parsed]
-
-
-# Lookup -----------------------------------------------------------------------------------------------------------
-
-
-class LookupLineIn(Request):
-    sku: Sku
-    qty: Quantity
-    tier_group: Annotated[str, Field(min_length=1, max_length=128)] | None = None
-
-
-class LookupContextIn(Request):
-    """Who the prices are for: a customer (their lists and group chain) or one price list directly.
-
-    Naming neither is valid here: a customer token supplies its own customer (the handler checks the rest).
-    """
-
-    customer_id: ExternalId | None = None
-    price_list: Slug | None = None
-    currency: CurrencyCode | None = None
-    at: Timestamp | None = None
-    """Price as of this instant instead of now, e.g. to preview a list that starts next week."""
-    explain: bool = False
-
-    @model_validator(mode="after")
-    def _one_context(self) -> Self:
-        if self.customer_id is not None and self.price_list is not None:
-            raise ValueError("name customer_id or price_list, not both")
-        return self
-
-
-class SkuLookupIn(LookupContextIn):
-    """GET /v1/pricing/{sku}?customer_id=&qty=: one line, from the path and query string."""
-
-    sku: Sku
-    qty: Quantity = 1
-
-
-class LookupIn(LookupContextIn):
-    """POST /v1/pricing/lookup: one customer context (or one price list), many lines.
-
-    Lines stay raw here and are validated one by one (LookupLineIn), so a bad line is that line's error only.
-    """
-
-    lines: Annotated[list[Any], Field(min_length=1, max_length=MAX_LOOKUP_LINES)]

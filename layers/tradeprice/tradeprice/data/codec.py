@@ -9,15 +9,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from tradeprice.data.batch import Item
 
 M = TypeVar("M", bound=BaseModel)
-
-_serializer = TypeSerializer()
-_deserializer = TypeDeserializer()
 
 
 def to_item(model: BaseModel, **keys: str) -> Item:
@@ -26,24 +22,49 @@ def to_item(model: BaseModel, **keys: str) -> Item:
     if isinstance(updated_at, datetime):
         document["updated_at"] = timestamp_text(updated_at)
     document.update(keys)
-    return {name: _serializer.serialize(value) for name, value in document.items()}
+    return {name: serialize(value) for name, value in document.items()}
 
 
 def from_item(model: type[M], item: Item, *, drop: tuple[str, ...] = ()) -> M:
     """Validate an item read back from the table: a malformed item fails loudly here, not in a caller."""
-    document = {name: _plain(_deserializer.deserialize(value)) for name, value in item.items() if name not in drop}
+    document = {name: deserialize(value) for name, value in item.items() if name not in drop}
     return model.model_validate(document)
 
 
-def _plain(value: Any) -> Any:
-    # The JSON form stores no numbers except ints (quantities); keep them ints, not Decimals.
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() else value
+def serialize(value: Any) -> dict[str, Any]:
+    """A JSON-form value as a DynamoDB attribute value (what boto3's TypeSerializer does, for JSON types only)."""
+    if value is None:
+        return {"NULL": True}
+    if isinstance(value, bool):
+        return {"BOOL": value}
+    if isinstance(value, str):
+        return {"S": value}
+    if isinstance(value, int | Decimal):
+        return {"N": str(value)}
     if isinstance(value, list):
-        return [_plain(element) for element in value]
+        return {"L": [serialize(element) for element in value]}
     if isinstance(value, dict):
-        return {key: _plain(element) for key, element in value.items()}
-    return value
+        return {"M": {str(key): serialize(element) for key, element in value.items()}}
+    raise TypeError(f"{type(value).__name__} has no DynamoDB form here")
+
+
+def deserialize(attribute: dict[str, Any]) -> Any:
+    """The inverse of `serialize`; numbers come back as int when whole, else Decimal."""
+    ((kind, value),) = attribute.items()
+    if kind == "S" or kind == "BOOL":
+        return value
+    if kind == "N":
+        number = Decimal(value)
+        return int(number) if number == number.to_integral_value() else number
+    if kind == "NULL":
+        return None
+    if kind == "L":
+        return [deserialize(element) for element in value]
+    if kind == "M":
+        return {key: deserialize(element) for key, element in value.items()}
+    if kind == "SS":
+        return sorted(value)
+    raise TypeError(f"unexpected DynamoDB type {kind}")
 
 
 def source_version_key(version: Any) -> Decimal | None:

@@ -54,7 +54,9 @@ def write_customers(customers: Sequence[Customer]) -> list[CustomerOutcome]:
         else:
             moving.append(index)
 
-    plain = apply(CUSTOMERS.table, [_write(customers[i]) for i in same_email])
+    plain = apply(
+        CUSTOMERS.table, [_write(customers[i]) for i in same_email], [stored[customers[i].id] for i in same_email]
+    )
     for index, plain_outcome in zip(same_email, plain, strict=True):
         outcomes[index] = plain_outcome
     claimed = parallel_map(lambda i: _claim_and_write(customers[i], stored.get(customers[i].id)), moving)

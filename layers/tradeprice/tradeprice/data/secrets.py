@@ -11,10 +11,8 @@ from functools import cache
 from threading import Lock
 from typing import TYPE_CHECKING
 
-import boto3
-
 from tradeprice.config import get_settings
-from tradeprice.data.aws import client_config
+from tradeprice.data.aws import build_client
 
 if TYPE_CHECKING:
     from mypy_boto3_secretsmanager import SecretsManagerClient
@@ -27,7 +25,7 @@ _cached: tuple[float, dict[str, bytes]] | None = None
 
 @cache
 def _secretsmanager() -> "SecretsManagerClient":
-    return boto3.client("secretsmanager", config=client_config())
+    return build_client("secretsmanager")  # type: ignore[no-any-return]
 
 
 def token_secrets() -> dict[str, bytes]:

@@ -44,12 +44,17 @@ def _stored_version(stored: Item | None) -> Decimal | None:
     return Decimal(stored["version_key"]["N"]) if stored is not None and "version_key" in stored else None
 
 
-def apply(table: str, writes: Sequence[Write]) -> list[Outcome]:
-    """Apply writes to distinct records of one table; outcomes in input order."""
+def apply(table: str, writes: Sequence[Write], already_read: Sequence[Item] | None = None) -> list[Outcome]:
+    """Apply writes to distinct records of one table; outcomes in input order.
+
+    `already_read`: the records' current items when the caller has just read them (saves reading them again).
+    """
     if not writes:
         return []
     key_names = list(writes[0].key)
-    stored_items = {key_of(item, key_names): item for item in batch_get(table, [write.key for write in writes])}
+    if already_read is None:
+        already_read = batch_get(table, [write.key for write in writes])
+    stored_items = {key_of(item, key_names): item for item in already_read}
     outcomes: list[Outcome | None] = [None] * len(writes)
     unconditional_puts: list[Item] = []
     unconditional_deletes: list[Item] = []

@@ -1,0 +1,171 @@
+"""The local stack, started once per test session (once per xdist worker), driven over HTTP and real S3 puts.
+
+`python -m devstack` runs the same stack: moto's server as AWS with template.yaml's tables, bucket and queues, the
+template's API on localhost (the authorizer included), the import queue polled into the import function.
+Every test names its own price lists, groups and customers (`unique`), so tests share the stack in any order.
+"""
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+
+# The stack imports this handler when it starts. Imported here instead, it is created with the package's child
+# loggers it parents, whatever POWERTOOLS_SERVICE_NAME the stack sets later (Powertools reads it at construction).
+import functions.file_import.app  # noqa: F401
+from devstack.seed import DemoKeys, create_demo_keys
+from devstack.stack import DevStack
+from devstack.testing import patched_environment
+from tests.conftest import reset_caches
+from tests.e2e.client import Api
+from tradeprice.data import jobs
+from tradeprice.domain.models import ImportJob
+from tradeprice.logic.imports import job_id_for
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def fresh_execution_environment() -> None:
+    """Drop every client, setting and cache tradeprice has built, as a new Lambda execution environment would.
+
+    Other tiers' tests run in this process too, against in-process moto: what they cached points at their mock.
+    Beyond what `reset_caches` knows, this clears every functools cache in the package (clients captured by a
+    cached factory, such as the idempotency store's).
+    """
+    reset_caches()
+    for name, module in list(sys.modules.items()):
+        if name == "tradeprice" or name.startswith("tradeprice."):
+            for value in list(vars(module).values()):
+                if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                    value.cache_clear()
+
+
+@dataclass(frozen=True)
+class StackEnvironment:
+    """The variables the stack sets for its functions (table names, moto's endpoint, dummy credentials).
+
+    DevStack sets them process-wide; here they are applied only while an e2e test runs, so tests of other tiers
+    in this worker never see them. The stack's own threads read them only while serving those tests.
+    """
+
+    values: dict[str, str]
+    removed: tuple[str, ...]
+
+    @contextmanager
+    def applied(self) -> Iterator[None]:
+        with patched_environment(self.values, remove=self.removed):
+            yield
+
+
+@pytest.fixture(scope="session")
+def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
+    before = dict(os.environ)
+    fresh_execution_environment()
+    with DevStack(api_port=0, moto_port=0, parameters={"ReferenceCacheSeconds": "0"}) as stack:
+        after = dict(os.environ)
+        environment = StackEnvironment(
+            values={name: value for name, value in after.items() if before.get(name) != value},
+            removed=tuple(name for name in before if name not in after),
+        )
+        touched = (*environment.values, *environment.removed)
+        with patched_environment(  # back to what it was before the stack, for everything the stack touched
+            {name: before[name] for name in touched if name in before},
+            remove=tuple(name for name in touched if name not in before),
+        ):
+            fresh_execution_environment()
+            yield stack, environment
+    fresh_execution_environment()
+
+
+@pytest.fixture(scope="session")
+def local_stack(_running_stack: tuple[DevStack, StackEnvironment]) -> DevStack:
+    return _running_stack[0]
+
+
+@pytest.fixture(scope="session")
+def stack_environment(_running_stack: tuple[DevStack, StackEnvironment]) -> StackEnvironment:
+    return _running_stack[1]
+
+
+@pytest.fixture(autouse=True)
+def _tradeprice_reaches_the_local_stack(stack_environment: StackEnvironment) -> Iterator[None]:
+    """Each e2e test runs with the stack's environment and fresh caches, and leaves neither behind."""
+    with stack_environment.applied():
+        fresh_execution_environment()
+        yield
+        fresh_execution_environment()
+
+
+@pytest.fixture(scope="session")
+def keys(stack_environment: StackEnvironment) -> DemoKeys:
+    """A write, a read and an admin key, made the way `python -m devstack` makes its demo keys."""
+    with stack_environment.applied():
+        fresh_execution_environment()
+        made = create_demo_keys()
+        fresh_execution_environment()
+    return made
+
+
+@pytest.fixture(scope="session")
+def api(local_stack: DevStack) -> Iterator[Api]:
+    with requests.Session() as session:
+        yield Api(local_stack.api_url, session)
+
+
+@pytest.fixture
+def unique() -> str:
+    """A suffix that keeps this test's records apart from every other test's."""
+    return uuid.uuid4().hex[:10]
+
+
+@pytest.fixture
+def price_list(api: Api, keys: DemoKeys, unique: str) -> str:
+    """Given an empty GBP price list of this test's own."""
+    slug = f"e2e-{unique}"
+    response = api.put(f"/v1/price-lists/{slug}", key=keys.write, json={"name": "E2E trade", "currency": "GBP"})
+    assert response.status_code == 201, response.text
+    return slug
+
+
+@pytest.fixture
+def drop_file(local_stack: DevStack):
+    """drop_file(key, body) puts an object in the imports bucket, waits for S3 → SQS → import, returns its job."""
+    s3 = local_stack.client("s3")
+    bucket = local_stack.deployment.physical_name("ImportsBucket")
+
+    def drop(key: str, body: bytes) -> ImportJob:
+        version = s3.put_object(Bucket=bucket, Key=key, Body=body)["VersionId"]
+        local_stack.wait_until_idle(timeout=60)
+        job = jobs.get(job_id_for(bucket, key, version))
+        assert job is not None, f"no import job for {key}"
+        return job
+
+    return drop
+
+
+@pytest.fixture
+def credentials_cli(local_stack: DevStack) -> Callable[..., str]:
+    """credentials_cli("key", "--name", ...) runs what `make key` / `make token` run against this stack; → stdout."""
+
+    def run(*args: str) -> str:
+        port = str(urlsplit(local_stack.endpoint_url).port)
+        done = subprocess.run(
+            [sys.executable, "-m", "devstack.credentials", "--moto-port", port, *args],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.strip()
+
+    return run
