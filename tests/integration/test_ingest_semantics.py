@@ -125,3 +125,13 @@ def test_batches_over_the_limit_are_refused_clearly(call_api, trade):
     assert response["statusCode"] == 422
     assert "1000" in response["json"]["detail"]
     assert price_on("S0") is None
+
+
+def test_an_oversized_body_is_413_and_stores_nothing(call_api, trade):
+    filler = "x" * 1000
+    prices = [{"sku": f"S{n}", "tiers": [{"min_qty": 1, "price": "1"}], "unit_of_measure": filler} for n in range(5300)]
+    response = call_api("ingest_api/put-prices", body={"prices": prices})
+    assert response["statusCode"] == 413
+    assert response["json"]["type"].endswith("payload-too-large")
+    assert "5,242,880" in response["json"]["detail"]
+    assert price_on("S0") is None
