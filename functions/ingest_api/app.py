@@ -5,9 +5,10 @@ Each route is thin: check the caller's scope, parse, one call into logic, map th
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradeprice.api import idempotency, openapi, paging, schemas, views
@@ -19,6 +20,7 @@ from tradeprice.logic import catalog, customers
 from tradeprice.logic.records import RecordResult, http_status, summary
 
 logger = Logger()
+metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
 app = new_resolver(logger)
 
 
@@ -38,7 +40,10 @@ def json_response(status: int, document: Any, headers: dict[str, str] | None = N
 
 
 def batch_response(results: list[RecordResult]) -> Response[str]:
-    logger.info("batch written", extra={"outcome": summary(results)})
+    outcome = summary(results)
+    logger.info("batch written", extra={"outcome": outcome})
+    for status, count in outcome.items():
+        metrics.add_metric(name=f"Records{status.capitalize()}", unit=MetricUnit.Count, value=count)
     return json_response(http_status(results), {"summary": summary(results), "results": [r.as_dict() for r in results]})
 
 
@@ -262,6 +267,7 @@ def rules_of_sku(sku: str) -> dict[str, Any]:
     return {"sku": sku, "items": [views.record_view(rule) for rule in customers.rules_for_sku(sku)]}
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     key = idempotency.key_of(event)

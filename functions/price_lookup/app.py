@@ -12,8 +12,9 @@ Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
@@ -24,6 +25,7 @@ from tradeprice.errors import Forbidden, InvalidInput
 from tradeprice.logic.records import describe
 
 logger = Logger()
+metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
 app = new_resolver(logger)
 
 
@@ -58,6 +60,7 @@ def post_lookup() -> dict[str, Any]:
         at=request.at,
         explain=request.explain,
     )
+    _count(answer.lines)
     document = views.lookup_view(answer)
     answered = iter(document["lines"])
     document["lines"] = [line_errors[i] if i in line_errors else next(answered) for i in range(len(request.lines))]
@@ -82,7 +85,15 @@ def get_sku_price(sku: str) -> dict[str, Any]:
         at=request.at,
         explain=request.explain,
     )
+    _count(answer.lines)
     return views.line_view(answer.lines[0]) | {"customer_id": answer.customer_id, "at": answer.at.isoformat()}
+
+
+def _count(lines: Any) -> None:
+    """One metric per meaningful outcome: lookups, lines priced, lines with no price (a catalogue gap)."""
+    metrics.add_metric(name="Lookups", unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="LinesPriced", unit=MetricUnit.Count, value=sum(line.priced.found for line in lines))
+    metrics.add_metric(name="LinesNotFound", unit=MetricUnit.Count, value=sum(not line.priced.found for line in lines))
 
 
 def _caller() -> Caller:
@@ -108,6 +119,7 @@ def _whose_prices(caller: Caller, customer_id: str | None, price_list: str | Non
     return customer_id, price_list
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     return with_cors(event, app.resolve(event, context))

@@ -141,3 +141,17 @@ def test_product_rules_batch_and_read_by_sku(call_api, trade):
     )
     assert bad["statusCode"] == 422
     assert [r["errors"][0]["field"] for r in bad["json"]["results"]] == ["group", "record", "pack_size"]
+
+
+def test_the_base_group_can_be_written_and_read_back(call_api, trade):
+    written = call_api(
+        "ingest_api/put-customer-group",
+        path_parameters={"slug": "base"},
+        body={"name": "Everyone", "price_lists": ["trade"]},
+    )
+    assert written["statusCode"] == 201
+    assert call_api("ingest_api/get-customer-group", path_parameters={"slug": "base"})["json"]["price_lists"] == [
+        "trade"
+    ]
+    again = call_api("ingest_api/put-customer-group", path_parameters={"slug": "gold"}, body={"name": "Gold"})
+    assert again["statusCode"] == 201

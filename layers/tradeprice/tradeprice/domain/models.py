@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
@@ -136,6 +136,14 @@ class CustomerGroup(Model):
     price_lists: Annotated[list[Slug], Field(max_length=20)] = []
     source_version: SourceVersion | None = None
     updated_at: Timestamp | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _base_has_no_parent_by_default(cls, data: Any) -> Any:
+        # The default parent is base, except for base itself (stored without the null parent it has).
+        if isinstance(data, dict) and data.get("slug") == BASE_GROUP and "parent" not in data:
+            return {**data, "parent": None}
+        return data
 
     @model_validator(mode="after")
     def _tree(self) -> Self:
