@@ -107,3 +107,8 @@ deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.
 clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam for those)
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
 	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -type d -name __pycache__ -exec rm -rf {} +
+
+# The middleware kit: Patchworks builds connectors from a Postman collection, generated here from the OpenAPI document.
+.PHONY: postman
+postman: venv ## Write the Postman collection (docs/postman/tradeprice.postman_collection.json) from the OpenAPI document
+	$(VENV)/bin/python -m tradeprice.api.postman docs/postman/tradeprice.postman_collection.json

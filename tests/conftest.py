@@ -12,6 +12,7 @@ from moto import mock_aws
 
 from devstack.infra import Deployment, deploy
 from devstack.moto_server import make_dynamodb_writes_atomic
+from tradeprice.api import idempotency
 from tradeprice.config import get_settings
 from tradeprice.data import aws, reference_cache, secrets
 
@@ -31,6 +32,7 @@ def reset_caches() -> None:
     aws.s3.cache_clear()
     aws.client_config.cache_clear()
     secrets.clear()
+    idempotency._idempotent_call.cache_clear()
     reference_cache.clear()
 
 

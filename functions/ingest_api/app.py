@@ -11,13 +11,13 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tradeprice.api import idempotency, openapi, paging, schemas, views
+from tradeprice.api import idempotency, openapi, paging, problems, schemas, views
 from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.errors import InvalidInput
 from tradeprice.logic import catalog, customers
-from tradeprice.logic.records import RecordResult, http_status, summary
+from tradeprice.logic.records import RecordResult, summary
 
 logger = Logger()
 metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
@@ -44,7 +44,7 @@ def batch_response(results: list[RecordResult]) -> Response[str]:
     logger.info("batch written", extra={"outcome": outcome})
     for status, count in outcome.items():
         metrics.add_metric(name=f"Records{status.capitalize()}", unit=MetricUnit.Count, value=count)
-    return json_response(http_status(results), {"summary": summary(results), "results": [r.as_dict() for r in results]})
+    return problems.batch_answer(results)
 
 
 def single(result: RecordResult) -> RecordResult:
@@ -274,4 +274,4 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if key is None:
         return app.resolve(event, context)
     principal = caller_from(event.get("requestContext")).principal
-    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context))
+    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)

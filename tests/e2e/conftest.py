@@ -44,8 +44,15 @@ def fresh_execution_environment() -> None:
     for name, module in list(sys.modules.items()):
         if name == "tradeprice" or name.startswith("tradeprice."):
             for value in list(vars(module).values()):
-                if getattr(value, "__module__", None) == name and callable(getattr(value, "cache_clear", None)):
+                if getattr(value, "__module__", None) != name or not callable(getattr(value, "cache_clear", None)):
+                    continue
+                if f"{name}.{getattr(value, '__name__', '')}" not in _KEPT_CACHES:
                     value.cache_clear()
+
+
+_KEPT_CACHES = {"tradeprice.data.aws._session"}
+"""A botocore session chooses no endpoint, region or credentials source for its clients (they read the environment
+when built); it only keeps the parsed service models that make building the next client cheap (~60 ms a test)."""
 
 
 @dataclass(frozen=True)

@@ -101,6 +101,8 @@ def test_all_records_bad_is_422(call_api, trade_list):
         "ingest_api/put-prices", body={"prices": [{"sku": "X", "tiers": [{"min_qty": 2, "price": "1"}]}]}
     )
     assert response["statusCode"] == 422
+    assert content_type(response) == PROBLEM
+    assert response["json"]["type"].endswith("batch-rejected")
     assert response["json"]["results"][0]["status"] == "error"
 
 

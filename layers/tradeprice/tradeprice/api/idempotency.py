@@ -21,6 +21,7 @@ from aws_lambda_powertools.utilities.idempotency.exceptions import (
     IdempotencyValidationError,
 )
 from aws_lambda_powertools.utilities.idempotency.persistence.datarecord import DataRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradeprice.api.problems import problem
 from tradeprice.config import get_settings
@@ -48,7 +49,7 @@ def _mark_replayed(response: Any, _: DataRecord) -> Any:
 
 
 @cache
-def _idempotent_call() -> Callable[..., dict[str, Any]]:
+def _idempotent_call() -> tuple[Callable[..., dict[str, Any]], IdempotencyConfig]:
     persistence = DynamoDBPersistenceLayer(table_name=get_settings().idempotency_table, boto3_client=dynamodb())
     config = IdempotencyConfig(
         event_key_jmespath="[principal, key]",
@@ -67,7 +68,7 @@ def _idempotent_call() -> Callable[..., dict[str, Any]]:
             raise _NotStored(response)
         return response
 
-    return call  # type: ignore[no-any-return]
+    return call, config
 
 
 def key_of(event: dict[str, Any]) -> str | None:
@@ -77,15 +78,20 @@ def key_of(event: dict[str, Any]) -> str | None:
     return headers.get(HEADER) or None
 
 
-def resolve_once(event: dict[str, Any], principal: str, key: str, resolve: Resolve) -> dict[str, Any]:
+def resolve_once(
+    event: dict[str, Any], principal: str, key: str, resolve: Resolve, context: LambdaContext
+) -> dict[str, Any]:
     """Run `resolve` once per (caller, key); later calls with the key get the stored response."""
     request = {
         "principal": principal,
         "key": key,
         "fingerprint": [event.get("httpMethod"), event.get("path"), event.get("body") or ""],
     }
+    call, config = _idempotent_call()
+    # An in-flight record then expires with this invocation's timeout, not after 24 hours, if it crashes.
+    config.register_lambda_context(context)
     try:
-        return _idempotent_call()(request=request, resolve=resolve)
+        return call(request=request, resolve=resolve)
     except _NotStored as transient:
         return transient.response
     except IdempotencyValidationError:

@@ -3,6 +3,7 @@
 Expected outcomes (404, 409, 422) log at info; only the unexpected logs a stack trace.
 """
 
+from collections.abc import Sequence
 from http import HTTPStatus
 from typing import Any
 
@@ -23,7 +24,7 @@ from tradeprice.errors import (
     TradepriceError,
     Unauthorized,
 )
-from tradeprice.logic.records import describe
+from tradeprice.logic.records import RecordResult, describe, http_status, summary
 
 PROBLEM_TYPE_BASE = "https://tradeprice.dev/problems/"
 PROBLEM_CONTENT_TYPE = "application/problem+json"
@@ -45,6 +46,17 @@ def problem(status: HTTPStatus, kind: str, detail: str, **extensions: Any) -> Re
     body.update(extensions)
     headers = {"Retry-After": "1"} if status is HTTPStatus.SERVICE_UNAVAILABLE else None
     return Response(status_code=int(status), content_type=PROBLEM_CONTENT_TYPE, body=dump_json(body), headers=headers)
+
+
+def batch_answer(results: Sequence[RecordResult]) -> Response[str]:
+    """A batch's per-record results: 200 when every record succeeded, 207 when some did; when none did, a 422
+    problem that still carries every record's result (so a client reads one shape for all three)."""
+    document: dict[str, Any] = {"summary": summary(results), "results": [result.as_dict() for result in results]}
+    status = http_status(results)
+    if status != HTTPStatus.UNPROCESSABLE_ENTITY:
+        return Response(status_code=status, content_type="application/json", body=dump_json(document))
+    detail = f"none of the {len(results)} records was stored; each result names its errors"
+    return problem(HTTPStatus.UNPROCESSABLE_ENTITY, "batch-rejected", detail, **document)
 
 
 def problem_for(error: Exception) -> Response[str]:
