@@ -173,7 +173,7 @@ def _run(workers: str) -> None:
         meter = _Meter()
         with meter.attached():
             started = time.process_time()
-            response = app.lambda_handler(_event(method, path, body), LambdaContext())  # type: ignore[arg-type]
+            response = app.lambda_handler(_event(method, path, body), LambdaContext())
             total = time.process_time() - started
         return response, meter, total
 

@@ -1,7 +1,10 @@
 """File import: S3 object-created notifications, delivered through SQS, become import jobs (PRODUCT.md §5).
 
-A record that raises is reported as a batch item failure: SQS redelivers it, and after the queue's
-maxReceiveCount it lands in the dead-letter queue. A file's own faults do not raise; they fail its job.
+The queue carries two kinds of message: S3's notifications (and its one-off test event), and the continuation an
+import queues for itself when a file outlasts one invocation. A record that raises is reported as a batch item
+failure: SQS redelivers it (the import resumes from its checkpoint), and after the queue's maxReceiveCount it lands
+in the dead-letter queue. A message that is neither kind raises at once: poison. A file's own faults do not
+raise; they fail its job.
 """
 
 import json
@@ -14,21 +17,44 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tradeprice.data.jobs import CONTINUATION
 from tradeprice.logic import imports
 
 logger = Logger()
 processor = BatchProcessor(event_type=EventType.SQS)
 
 
-def record_handler(record: SQSRecord) -> None:
-    notification = json.loads(record.body)
-    if notification.get("Event") == "s3:TestEvent":  # S3 sends one when the notification is configured
+class PoisonMessage(ValueError):
+    """A message that is neither an S3 notification nor an import continuation."""
+
+
+def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    try:
+        message = json.loads(record.body)
+    except ValueError as error:
+        raise PoisonMessage(f"message {record.message_id} is not JSON") from error
+    if not isinstance(message, dict):
+        raise PoisonMessage(f"message {record.message_id} is not a JSON object")
+    budget = imports.Budget.of(lambda_context.get_remaining_time_in_millis)
+    attempt = int(record.raw_event.get("attributes", {}).get("ApproximateReceiveCount", 1))
+    if message.get("Event") == "s3:TestEvent":  # S3 sends one when the notification is configured
         return
-    for entry in notification.get("Records", []):
-        s3 = entry["s3"]
-        key = unquote_plus(s3["object"]["key"])  # keys arrive URL-encoded, spaces as '+'
-        job = imports.import_object(s3["bucket"]["name"], key, s3["object"].get("versionId"))
-        logger.info("import job", extra={"job_id": job.id, "key": key, "status": job.status})
+    if message.get("tradeprice") == CONTINUATION:
+        job = imports.continue_job(str(message["job_id"]), budget, attempt=attempt)
+        logger.info("import continued", extra={"job_id": message["job_id"], "status": job and job.status})
+        return
+    entries = message.get("Records")
+    if not isinstance(entries, list):
+        raise PoisonMessage(f"message {record.message_id} is not an S3 notification or an import continuation")
+    for entry in entries:
+        try:
+            bucket = entry["s3"]["bucket"]["name"]
+            key = unquote_plus(entry["s3"]["object"]["key"])  # keys arrive URL-encoded, spaces as '+'
+            version_id = entry["s3"]["object"].get("versionId")
+        except (KeyError, TypeError) as error:
+            raise PoisonMessage(f"message {record.message_id} has an S3 record without bucket and key") from error
+        job = imports.import_object(bucket, key, version_id, budget, attempt=attempt)
+        logger.info("import job", extra={"key": key, "job_id": job and job.id, "status": job and job.status})
 
 
 @logger.inject_lambda_context

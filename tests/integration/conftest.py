@@ -60,3 +60,8 @@ def run_import(stack, lambda_context) -> Invoke:
         return dict(file_import.lambda_handler(event, lambda_context))
 
     return invoke
+
+
+# File imports' fixtures: the imports bucket, the import queue delivered as Lambda would, DynamoDB write counts.
+from tests.integration.file_imports import bucket, queue  # noqa: E402, F401
+from tests.integration.write_calls import write_calls  # noqa: E402, F401

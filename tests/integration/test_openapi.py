@@ -7,6 +7,7 @@ from openapi_spec_validator import validate
 
 from devstack.infra import plan
 from functions.ingest_api import app as ingest_api
+from functions.integrations_api import app as integrations_api
 from functions.price_lookup import app as price_lookup
 from tests.conftest import TEMPLATE, LambdaContext, load_event
 from tradeprice.api.openapi import ROUTES, document
@@ -54,7 +55,7 @@ def test_every_documented_route_has_a_handler(stack, lambda_context):
                 "authorizer": {"principal": "key:t", "scopes": "admin"},
             },
         }
-        handler = price_lookup if route.tag == "lookup" else ingest_api
+        handler = {"lookup": price_lookup, "integrations": integrations_api}.get(route.tag, ingest_api)
         if route.tag == "imports":
             continue  # served by the imports function, checked in its own tests
         response = handler.lambda_handler(event, lambda_context)

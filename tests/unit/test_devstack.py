@@ -217,6 +217,8 @@ def test_functions_map_to_their_handler_modules(planned):
         "IngestApiFunction": ("functions.ingest_api.app", "lambda_handler"),
         "PriceLookupFunction": ("functions.price_lookup.app", "lambda_handler"),
         "FileImportFunction": ("functions.file_import.app", "lambda_handler"),
+        "ImportsApiFunction": ("functions.imports_api.app", "lambda_handler"),
+        "IntegrationsApiFunction": ("functions.integrations_api.app", "lambda_handler"),
         "AuthorizerFunction": ("functions.authorizer.app", "lambda_handler"),
     }
     assert planned.functions["FileImportFunction"].timeout_seconds == 900

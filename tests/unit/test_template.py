@@ -11,7 +11,13 @@ import pytest
 from devstack.template import Resolver, StackContext, load_template
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
-FUNCTIONS = ("IngestApiFunction", "PriceLookupFunction", "FileImportFunction")
+FUNCTIONS = (
+    "IngestApiFunction",
+    "PriceLookupFunction",
+    "FileImportFunction",
+    "ImportsApiFunction",
+    "IntegrationsApiFunction",
+)
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
 
@@ -114,21 +120,63 @@ def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
         "ApiKeysTable": {"dynamodb:GetItem"},
         "{'Ref': 'CustomerTokenSecret'}": {"secretsmanager:GetSecretValue"},
     }
-    for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction"):
+    for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction", "ImportsApiFunction"):
         assert "ApiKeysTable" not in grants(resources, function)
 
 
-def test_the_file_import_reads_dropped_files_and_writes_reports_and_prices_only(resources):
-    granted = grants(resources, "FileImportFunction")
-    bucket = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
+BUCKET_ARN = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
+CATALOGUE_WRITES = {
+    "dynamodb:GetItem",
+    "dynamodb:BatchGetItem",
+    "dynamodb:PutItem",
+    "dynamodb:DeleteItem",
+    "dynamodb:BatchWriteItem",
+}
 
-    assert granted[f"{bucket}/imports/*"] == {"s3:GetObject", "s3:GetObjectVersion"}
-    assert granted[f"{bucket}/reports/*"] == {"s3:PutObject"}
-    assert {key for key in granted if not key.startswith("arn:")} == {
-        "PriceListsTable",
-        "PricesTable",
-        "ImportJobsTable",
+
+def test_the_file_import_gets_what_imports_of_every_kind_need_and_nothing_more(resources):
+    granted = grants(resources, "FileImportFunction")
+
+    assert granted == {
+        f"{BUCKET_ARN}/imports/*": {"s3:GetObject", "s3:GetObjectVersion"},
+        # reports, read back to add the rows of a later invocation
+        f"{BUCKET_ARN}/reports/*": {"s3:GetObject", "s3:PutObject"},
+        # the API's write path for every kind: prices, lists, groups, customers (and their email claims), rules
+        "PriceListsTable": CATALOGUE_WRITES | {"dynamodb:Scan"},
+        "PricesTable": CATALOGUE_WRITES | {"dynamodb:Query"},
+        "CustomerGroupsTable": CATALOGUE_WRITES | {"dynamodb:Scan"},
+        "CustomersTable": CATALOGUE_WRITES,
+        "CustomerEmailsTable": CATALOGUE_WRITES,
+        "ProductRulesTable": CATALOGUE_WRITES,
+        "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        # a file that outlasts an invocation queues its own continuation
+        "ImportQueue": {"sqs:SendMessage"},
     }
+
+
+def test_the_file_import_knows_where_to_queue_its_continuations(resources):
+    variables = resources["FileImportFunction"]["Properties"]["Environment"]["Variables"]
+
+    assert variables["IMPORT_QUEUE_URL"] == {"Ref": "ImportQueue"}
+
+
+def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(resources):
+    granted = grants(resources, "ImportsApiFunction")
+
+    assert granted == {
+        f"{BUCKET_ARN}/imports/*": {"s3:PutObject"},
+        f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
+        "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+    }
+
+
+def test_the_imports_api_serves_its_three_routes_behind_the_authorizer(resources):
+    events = resources["ImportsApiFunction"]["Properties"]["Events"].values()
+
+    routes = {(event["Properties"]["Method"].upper(), event["Properties"]["Path"]) for event in events}
+    assert routes == {("POST", "/v1/imports"), ("GET", "/v1/imports"), ("GET", "/v1/imports/{id}")}
+    assert all(event["Properties"]["RestApiId"] == {"Ref": "TradepriceApi"} for event in events)
+    assert all("Auth" not in event["Properties"] for event in events)  # the API's default authorizer applies
 
 
 # -- storage -----------------------------------------------------------------------------------------------------
@@ -281,6 +329,7 @@ def test_functions_run_python_312_on_arm64_with_the_shared_layer(template):
         ("IngestApiFunction", "functions/ingest_api/"),
         ("PriceLookupFunction", "functions/price_lookup/"),
         ("FileImportFunction", "functions/file_import/"),
+        ("ImportsApiFunction", "functions/imports_api/"),
     ],
 )
 def test_each_function_logs_to_its_own_retained_log_group(resources, function, code_uri):
@@ -357,3 +406,50 @@ def test_the_template_passes_cfn_lint_including_informational_checks():
     from cfnlint.api import ManualArgs, lint_file
 
     assert lint_file(TEMPLATE, config=ManualArgs(include_checks=["I"])) == []
+
+
+# -- integrations ------------------------------------------------------------------------------------------------
+
+
+def test_the_integrations_api_gets_the_write_path_it_feeds_and_nothing_more(resources):
+    granted = grants(resources, "IntegrationsApiFunction")
+    writes = {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+        "dynamodb:BatchWriteItem",
+    }
+
+    assert granted == {
+        "PriceListsTable": writes | {"dynamodb:Scan"},
+        "PricesTable": writes,
+        "CustomerGroupsTable": writes | {"dynamodb:Scan"},
+        "CustomersTable": writes,
+        "CustomerEmailsTable": writes,
+        "ProductRulesTable": writes,
+        "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
+        # the Linnworks push carries its key in the body, so the function checks it against the hashes itself
+        "ApiKeysTable": {"dynamodb:GetItem"},
+    }
+
+
+def test_the_integrations_api_logs_to_its_own_retained_log_group(resources):
+    properties = resources["IntegrationsApiFunction"]["Properties"]
+    log_group = resources[properties["LoggingConfig"]["LogGroup"]["Ref"]]
+
+    assert properties["CodeUri"] == "functions/integrations_api/"
+    assert log_group["Properties"]["LogGroupName"] == {"Fn::Sub": "/aws/lambda/${AWS::StackName}-integrations-api"}
+    assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
+
+
+def test_only_the_linnworks_push_skips_the_authorizer(resources):
+    events = {
+        event["Properties"]["Path"]: event["Properties"].get("Auth", {}).get("Authorizer")
+        for event in resources["IntegrationsApiFunction"]["Properties"]["Events"].values()
+    }
+
+    assert events == {
+        "/v1/integrations/{system}/{resource}": None,  # the API's default bearer authorizer
+        "/v1/linnworks/price-update": "NONE",
+    }

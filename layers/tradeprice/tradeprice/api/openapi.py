@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from tradeprice.api import lookup_schemas, schemas
+from tradeprice.api import imports, integrations, lookup_schemas, schemas
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 
 VERSION = "1.0.0"
@@ -28,7 +28,7 @@ class Route:
     request: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     shape: str = "record"
-    """record | page | batch | items | lookup | line | deleted | raw"""
+    """record | created | page | batch | items | lookup | line | deleted | raw"""
 
 
 _READ = ("read", "write")
@@ -180,6 +180,46 @@ ROUTES: tuple[Route, ...] = (
         shape="lookup",
     ),
     Route("GET", "/v1/pricing/{sku}", "Price one SKU for one customer", "lookup", _LOOKUP, shape="line"),
+    Route(
+        "POST",
+        "/v1/integrations/{system}/{resource}",
+        "Write an ERP's native records (Unleashed, Cin7 Core, Katana, Brightpearl, Linnworks, NetSuite, "
+        "Business Central): per-record results naming native fields",
+        "integrations",
+        _WRITE,
+        integrations.NativePayload,
+        integrations.NativeBatchOut,
+        shape="native",
+    ),
+    Route(
+        "POST",
+        "/v1/linnworks/price-update",
+        "Linnworks' channel price push (the write key travels in the body as AuthorizationToken)",
+        "integrations",
+        None,
+        integrations.LinnworksPriceUpdateIn,
+        integrations.LinnworksPriceUpdateOut,
+        shape="linnworks",
+    ),
+    Route(
+        "POST",
+        "/v1/imports",
+        "Start a file import: a queued job and a presigned upload URL with its options signed in",
+        "imports",
+        _WRITE,
+        imports.ImportIn,
+        imports.UploadOut,
+        shape="created",
+    ),
+    Route("GET", "/v1/imports", "List import jobs", "imports", _READ, response=imports.ImportJobOut, shape="page"),
+    Route(
+        "GET",
+        "/v1/imports/{id}",
+        "Follow an import job: status, counts, progress, report links",
+        "imports",
+        _READ,
+        response=imports.ImportJobOut,
+    ),
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -201,6 +241,13 @@ _MODELS: tuple[type[BaseModel], ...] = (
     Customer,
     ProductRule,
     ImportJob,
+    imports.ImportIn,
+    imports.ImportJobOut,
+    imports.UploadOut,
+    integrations.NativePayload,
+    integrations.NativeBatchOut,
+    integrations.LinnworksPriceUpdateIn,
+    integrations.LinnworksPriceUpdateOut,
 )
 
 _PROBLEM = {
@@ -347,6 +394,27 @@ def _responses(route: Route) -> dict[str, Any]:
             ok = {"200": _json({"type": "object", "properties": {"status": {"const": "deleted"}}}, "deleted")}
         case "raw":
             ok = {"200": {"description": "ok"}}
+        case "native":
+            ok = {
+                code: _json(record, text)
+                for code, text in (
+                    ("200", "every native record succeeded (or was skipped)"),
+                    ("207", "some native records failed"),
+                    ("422", "every native record failed"),
+                )
+            }
+        case "linnworks":
+            ok = {
+                code: _json(record, text)
+                for code, text in (
+                    ("200", "the update was read; each product says whether it was written"),
+                    ("400", "the body is not JSON"),
+                    ("401", "AuthorizationToken is missing or not a valid key"),
+                    ("403", "the key lacks the write scope"),
+                )
+            }
+        case "created":
+            ok = {"201": _json(record, "created")}
         case _:
             ok = {"200": _json(record, "the record")}
             if route.method == "PUT":
@@ -362,6 +430,8 @@ def _responses(route: Route) -> dict[str, Any]:
     if "{" in route.path:
         ok["404"] = _problem("not found")
     ok["503"] = _problem("storage is throttling; retry after Retry-After seconds")
+    if route.shape == "linnworks":  # Linnworks reads only its own shape: refusals answer in it too
+        ok = {code: _json(record, answer["description"]) for code, answer in ok.items()}
     return ok
 
 
@@ -379,6 +449,17 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
         ]
     if route.path == "/v1/customers":
         parameters.append({"name": "email", "in": "query", "schema": {"type": "string"}})
+    if route.tag == "integrations":
+        parameters += [
+            {"name": name, "in": "query", "schema": {"type": "string"}, "description": text}
+            for name, text in (
+                ("currency", "the system's base currency, for lists the payload names no currency for"),
+                ("currencies", "NetSuite price levels: a list per level in each, e.g. GBP,USD"),
+                ("currency_map", "NetSuite currency references to ISO codes, e.g. 1:GBP,Euro:EUR"),
+                ("price_list", "Linnworks: the list for prices without Tag or Source"),
+            )
+            if route.shape == "native" or name in {"currency", "price_list"}
+        ]
     if route.shape == "line":
         parameters += [
             {"name": name, "in": "query", "schema": schema}
@@ -391,7 +472,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 ("explain", {"type": "boolean"}),
             )
         ]
-    if route.method in {"PUT", "POST", "DELETE"} and route.scopes is not None:
+    if route.method in {"PUT", "POST", "DELETE"} and route.scopes is not None and route.tag != "imports":
         parameters.append(
             {
                 "name": "Idempotency-Key",

@@ -139,7 +139,9 @@ def save(stored: StoredJob) -> StoredJob:
         )
     except ClientError as error:
         if error.response.get("Error", {}).get("Code") == "ConditionalCheckFailedException":
-            raise Conflict(f"import job {stored.job.id} was changed by another invocation", job_id=stored.job.id) from error
+            raise Conflict(
+                f"import job {stored.job.id} was changed by another invocation", job_id=stored.job.id
+            ) from error
         raise
     return saved
 
@@ -177,6 +179,10 @@ def page(limit: int, cursor: str | None, updated_since: datetime | None) -> tupl
 
 # Continuations ----------------------------------------------------------------------------------------------------
 
+CONTINUATION = "continue-import"
+"""The `tradeprice` field of a continuation message: {"tradeprice": "continue-import", "job_id": …}."""
+
+
 @cache
 def _sqs(endpoint: str | None) -> "SQSClient":
     """One client per endpoint (the local stack points AWS_ENDPOINT_URL at its moto server)."""
@@ -186,5 +192,5 @@ def _sqs(endpoint: str | None) -> "SQSClient":
 def send_continuation(queue_url: str, job_id: str) -> None:
     """Queue the next invocation of a job that stopped to continue (the import queue, which the import reads)."""
     _sqs(os.environ.get("AWS_ENDPOINT_URL")).send_message(
-        QueueUrl=queue_url, MessageBody=json.dumps({"tradeprice": "continue-import", "job_id": job_id})
+        QueueUrl=queue_url, MessageBody=json.dumps({"tradeprice": CONTINUATION, "job_id": job_id})
     )

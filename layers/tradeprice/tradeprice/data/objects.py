@@ -4,7 +4,7 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, cast
 
 import botocore.session
 from botocore.config import Config
@@ -126,7 +126,7 @@ def _presigner(endpoint: str | None) -> "S3Client":
     """A client for signing links. On AWS, virtual-hosted and regional (a new bucket's global name may redirect,
     which breaks a signed PUT); against a local endpoint (moto), path-style."""
     config = Config(signature_version="s3v4", s3={"addressing_style": "path" if endpoint else "virtual"})
-    return botocore.session.get_session().create_client("s3", config=config)  # type: ignore[no-any-return]
+    return cast("S3Client", botocore.session.get_session().create_client("s3", config=config))
 
 
 def _signer() -> "S3Client":
@@ -142,4 +142,6 @@ def presign_put(bucket: str, key: str, metadata: dict[str, str], expires_seconds
 
 
 def presign_get(bucket: str, key: str, expires_seconds: int) -> str:
-    return _signer().generate_presigned_url("get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds)
+    return _signer().generate_presigned_url(
+        "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=expires_seconds
+    )

@@ -1,45 +1,62 @@
-"""File imports (PRODUCT.md §5): a file dropped under imports/<kind>/… becomes records via the shared write path."""
+"""File imports (PRODUCT.md §5; docs/imports.md): a file in the imports bucket becomes records through the write
+path the API uses (catalog, customers), and is never half-applied by surprise.
 
-import codecs
-import csv
+This module is where a file meets its job: which job an object version is (one per version; the one POST
+/v1/imports made for a presigned upload), with which options (object metadata, then a sidecar manifest, then
+the key), and which invocation holds it (a lease). The work on the file itself — validate, write, remove, with
+checkpoints — is logic/import_run.py. The imports API's operations are at the end.
+"""
+
 import hashlib
-import io
+import json
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
+import time
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+from urllib.parse import quote, unquote
 
 from aws_lambda_powertools import Logger
-from pydantic import ValidationError
 
+from tradeprice.config import get_settings
 from tradeprice.data import jobs, objects
-from tradeprice.domain.models import ImportCounts, ImportJob, ImportKind, ImportMode, ImportStatus, Price
-from tradeprice.domain.types import utc_now
-from tradeprice.errors import InvalidFile, TradepriceError
-from tradeprice.logic import catalog
-from tradeprice.logic.catalog import PriceWrite
-from tradeprice.logic.records import describe
+from tradeprice.data.jobs import JobState, StoredJob
+from tradeprice.domain.models import ImportJob, ImportKind, ImportMode, ImportStatus
+from tradeprice.domain.types import SLUG_PATTERN, utc_now
+from tradeprice.errors import Conflict, InvalidFile, InvalidInput, NotFound
+from tradeprice.logic.import_run import Budget, ImportRun, JobTaken
+
+__all__ = [
+    "MANIFEST_SUFFIX",
+    "Budget",
+    "JobView",
+    "Options",
+    "Target",
+    "Upload",
+    "continue_job",
+    "describe_job",
+    "import_object",
+    "job_id_for",
+    "page_jobs",
+    "parse_key",
+    "resolve_options",
+    "start_upload",
+]
 
 logger = Logger(child=True)
 
-WRITE_CHUNK = 1000
-"""SKUs handed to the write path at a time (its batch limit)."""
+MANIFEST_SUFFIX = ".manifest.json"
+"""`<file>.manifest.json` next to a file sets its options (for tools that cannot set object metadata)."""
+MANIFEST_MAX_BYTES = 64 * 1024
+TERMINAL = frozenset({ImportStatus.SUCCEEDED, ImportStatus.PARTIALLY_SUCCEEDED, ImportStatus.FAILED})
 
-_TERMINAL = {ImportStatus.SUCCEEDED, ImportStatus.PARTIALLY_SUCCEEDED, ImportStatus.FAILED}
-
-_ALIASES: dict[str, set[str]] = {
-    "sku": {"sku", "productcode", "code", "itemcode", "itemnumber", "item", "product", "partnumber"},
-    "price": {"price", "unitprice", "sellprice", "priceeach", "amount"},
-    "qty": {"qty", "minqty", "minimumquantity", "minquantity", "quantity", "breakqty", "fromqty", "minorderqty"},
-    "price_list": {"pricelist", "list", "pricelistslug"},
-}
-_CANONICAL = {alias: name for name, aliases in _ALIASES.items() for alias in aliases}
+_TRUE = frozenset({"true", "yes", "1", "y", "on"})
+_FALSE = frozenset({"false", "no", "0", "n", "off", ""})
+_MODES = {"upsert": ImportMode.UPSERT, "replace": ImportMode.REPLACE, "dry_run": ImportMode.DRY_RUN}
 
 
-def normalise_header(header: str) -> str:
-    """Case-, space- and punctuation-insensitive: `Min. Qty`, `min_qty` and `MIN QTY` are one column."""
-    key = re.sub(r"[^a-z0-9]", "", header.lower())
-    return _CANONICAL.get(key, key)
+# Where a file goes and how -----------------------------------------------------------------------------------------
 
 
 def job_id_for(bucket: str, key: str, version_id: str | None) -> str:
@@ -49,15 +66,16 @@ def job_id_for(bucket: str, key: str, version_id: str | None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Target:
+    """What a key says: imports/<kind>/[<price list>/]<file> (a list folder applies to prices only)."""
+
     kind: ImportKind
     price_list: str | None
 
 
 def parse_key(key: str) -> Target:
-    """imports/<kind>/[<price list>/]<file>; a list folder applies only to prices."""
     parts = key.split("/")
-    if len(parts) < 3 or parts[0] != "imports":
-        raise InvalidFile(f"'{key}' is not under imports/<kind>/")
+    if len(parts) < 3 or parts[0] != "imports" or not parts[-1]:
+        raise InvalidFile(f"'{key}' is not a file under imports/<kind>/")
     try:
         kind = ImportKind(parts[1])
     except ValueError:
@@ -68,213 +86,320 @@ def parse_key(key: str) -> Target:
     return Target(kind, price_list)
 
 
-@dataclass(slots=True)
-class Rejection:
-    line: int
-    column: str
-    value: str
-    reason: str
+@dataclass(frozen=True, slots=True)
+class Options:
+    kind: ImportKind
+    mode: ImportMode = ImportMode.UPSERT
+    price_list: str | None = None
+    force: bool = False
+    sheet: str | None = None
 
 
-@dataclass(slots=True)
-class PricesParse:
-    """Ladders gathered per (list, SKU) from a long-layout file, with the rows that could not be used."""
-
-    ladders: dict[tuple[str, str], dict[int, tuple[int, Decimal]]] = field(default_factory=dict)
-    """(list, sku) → min_qty → (line, price)"""
-    rejected: list[Rejection] = field(default_factory=list)
-    rows_read: int = 0
+def parse_mode(text: str) -> ImportMode:
+    mode = _MODES.get(text.strip().lower().replace("-", "_").replace(" ", "_"))
+    if mode is None:
+        raise InvalidFile(f"mode '{text}' is not one of upsert, replace, dry_run")
+    return mode
 
 
-def import_object(bucket: str, key: str, version_id: str | None, *, started_by: str = "s3") -> ImportJob:
-    """Import one object version once. A file's own faults fail the job (reported); AWS faults raise to retry."""
-    now = utc_now()
-    try:
-        target = parse_key(key)
-    except InvalidFile as error:
-        job = ImportJob(
-            id=job_id_for(bucket, key, version_id),
-            bucket=bucket,
-            key=key,
-            version_id=version_id,
-            kind=ImportKind.PRICES,
-            status=ImportStatus.FAILED,
-            failure=error.detail,
-            created_at=now,
-            finished_at=now,
-            started_by=started_by,
-        )
-        jobs.create(job)
-        return job
-    # The notification may omit the version (moto does; an unversioned bucket would): the object read names it.
-    stored = objects.open_object(bucket, key, version_id)
-    job = ImportJob(
-        id=job_id_for(bucket, key, stored.version_id),
-        bucket=bucket,
-        key=key,
-        version_id=stored.version_id,
+def _flag(text: Any, name: str) -> bool:
+    if isinstance(text, bool):
+        return text
+    lowered = str(text).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise InvalidFile(f"{name} '{text}' is not true or false")
+
+
+def resolve_options(key: str, metadata: dict[str, str], manifest: dict[str, Any] | None) -> Options:
+    """A dropped file's options: object metadata first (it belongs to this very upload, and a presigned upload
+    signs it), then the sidecar manifest (it may be older than the file), then the key (kind and list folder),
+    then the defaults. Metadata or a manifest contradicting the key's kind or list folder fails the job: a file
+    under imports/prices/trade/ is never written to another list."""
+    target = parse_key(key)
+    manifest = manifest or {}
+
+    def pick(*names: str) -> Any:
+        for name in names:
+            if name in metadata:
+                return unquote(metadata[name])
+        for name in names:
+            if name in manifest and manifest[name] is not None:
+                return manifest[name]
+        return None
+
+    kind_text = pick("kind")
+    if kind_text is not None and str(kind_text) != target.kind.value:
+        raise InvalidFile(f"the file is under imports/{target.kind.value}/ but its options say kind '{kind_text}'")
+    price_list = pick("price-list", "price_list")
+    if price_list is not None:
+        price_list = str(price_list)
+        if target.kind is not ImportKind.PRICES:
+            raise InvalidFile("a price list applies to price files only")
+        if target.price_list is not None and price_list != target.price_list:
+            raise InvalidFile(
+                f"the file is under imports/prices/{target.price_list}/ but its options say price list '{price_list}'"
+            )
+        if not _slug(price_list):
+            raise InvalidFile(f"'{price_list}' is not a price list slug")
+    mode_text = pick("mode")
+    mode = parse_mode(str(mode_text)) if mode_text is not None else ImportMode.UPSERT
+    force_text = pick("force")
+    sheet = pick("sheet")
+    options = Options(
         kind=target.kind,
-        price_list=target.price_list,
-        status=ImportStatus.RUNNING,
-        created_at=now,
-        started_at=now,
-        started_by=started_by,
-        mode=ImportMode.UPSERT,
-        bytes_total=stored.size,
+        mode=mode,
+        price_list=price_list or target.price_list,
+        force=_flag(force_text, "force") if force_text is not None else False,
+        sheet=str(sheet) if sheet not in (None, "") else None,
     )
-    if not jobs.create(job):
-        existing = jobs.get(job.id)
-        if existing is not None and existing.status in _TERMINAL:
-            stored.close()
-            logger.info("duplicate delivery skipped", extra={"job_id": job.id, "status": existing.status})
-            return existing
-    logger.append_keys(job_id=job.id)
+    check_options(options)
+    return options
+
+
+def check_options(options: Options) -> None:
+    if options.mode is ImportMode.REPLACE and (options.kind is not ImportKind.PRICES or options.price_list is None):
+        raise InvalidFile("replace is a full sync of one price list: it needs a price file and its list")
+
+
+def _slug(text: str) -> bool:
+    return re.fullmatch(SLUG_PATTERN, text) is not None
+
+
+def _manifest(bucket: str, key: str) -> dict[str, Any] | None:
+    text = objects.read_text(bucket, key + MANIFEST_SUFFIX, max_bytes=MANIFEST_MAX_BYTES)
+    if text is None:
+        return None
     try:
-        job = _run(job, target, stored)
-    except TradepriceError as error:
-        job = job.model_copy(update={"status": ImportStatus.FAILED, "failure": error.detail, "finished_at": utc_now()})
-    finally:
-        stored.close()
-    jobs.save(job)
-    logger.info("import finished", extra={"status": job.status, "counts": job.counts.model_dump()})
-    logger.remove_keys(["job_id"])
-    return job
+        document = json.loads(text)
+    except ValueError as error:
+        raise InvalidFile(f"{key}{MANIFEST_SUFFIX} is not valid JSON ({error})") from None
+    if not isinstance(document, dict):
+        raise InvalidFile(f"{key}{MANIFEST_SUFFIX} must be a JSON object")
+    return document
 
 
-def _run(job: ImportJob, target: Target, stored: objects.StoredObject) -> ImportJob:
-    if target.kind is not ImportKind.PRICES:
-        raise InvalidFile(f"imports of {target.kind.value} are not supported yet")
-    parsed = parse_prices(csv_rows(stored.chunks), default_list=target.price_list)
-    rejected = list(parsed.rejected)
-    writes_by_list: dict[str, list[tuple[PriceWrite, list[int]]]] = {}
-    for (price_list, sku), ladder in parsed.ladders.items():
-        lines = sorted(line for line, _ in ladder.values())
-        raw = {
-            "price_list": price_list,
-            "sku": sku,
-            "tiers": [{"min_qty": q, "price": p} for q, (_, p) in sorted(ladder.items())],
-        }
-        try:
-            price = Price.model_validate(raw)
-        except ValidationError as error:
-            rejected.extend(Rejection(lines[0], e["field"], sku, e["reason"]) for e in describe(error))
-            continue
-        writes_by_list.setdefault(price_list, []).append((PriceWrite(len(lines), sku, price), lines))
+# Entry points of the import function --------------------------------------------------------------------------------
 
-    written = unchanged = 0
-    for price_list, entries in writes_by_list.items():
-        try:
-            catalog.get_price_list(price_list)
-        except TradepriceError as error:
-            rejected.extend(Rejection(lines[0], "price_list", price_list, error.detail) for _, lines in entries)
-            continue
-        for start in range(0, len(entries), WRITE_CHUNK):
-            chunk = entries[start : start + WRITE_CHUNK]
-            writes = [PriceWrite(index, write.sku, write.price) for index, (write, _) in enumerate(chunk)]
-            for result, (_, lines) in zip(catalog.put_prices(price_list, writes), chunk, strict=True):
-                if result.status in {"created", "updated"}:
-                    written += len(lines)
-                elif result.status == "error":
-                    rejected.extend(
-                        Rejection(lines[0], e["field"], result.key or "", e["reason"]) for e in result.errors
-                    )
-                else:
-                    unchanged += len(lines)
 
-    report_key = _write_report(job, rejected) if rejected else None
-    rejected_rows = len({rejection.line for rejection in rejected})
-    status = ImportStatus.SUCCEEDED
-    if rejected_rows:
-        status = ImportStatus.PARTIALLY_SUCCEEDED if written or unchanged else ImportStatus.FAILED
-    return job.model_copy(
-        update={
-            "status": status,
-            "counts": ImportCounts(
-                rows_read=parsed.rows_read, rows_written=written, rows_unchanged=unchanged, rows_rejected=rejected_rows
-            ),
-            "bytes_read": job.bytes_total or 0,
-            "error_report_key": report_key,
-            "finished_at": utc_now(),
-        }
+def import_object(
+    bucket: str, key: str, version_id: str | None, budget: Budget, *, attempt: int = 1
+) -> ImportJob | None:
+    """Import one object version once: a file's own faults fail its job; AWS faults raise (the queue retries)."""
+    if key.endswith(MANIFEST_SUFFIX):
+        logger.info("manifest stored; it applies to its file when that arrives", extra={"key": key})
+        return None
+    if key.endswith("/"):
+        return None  # a "folder" made in the console
+    try:
+        info = objects.head_object(bucket, key, version_id)
+    except NotFound:
+        logger.info("object gone before it was imported", extra={"key": key, "version_id": version_id})
+        return None
+    stored = _job_for_object(info)
+    return _take_and_run(stored, info, budget, attempt)
+
+
+def continue_job(job_id: str, budget: Budget, *, attempt: int = 1) -> ImportJob | None:
+    """The next invocation of a job that stopped to continue."""
+    stored = jobs.load(job_id)
+    if stored is None:
+        logger.warning("continuation for an unknown job dropped", extra={"job_id": job_id})
+        return None
+    return _take_and_run(stored, None, budget, attempt)
+
+
+def _job_for_object(info: objects.ObjectInfo) -> StoredJob:
+    """The job of this object version: the one POST /v1/imports made for the upload (x-amz-meta-job-id), else one
+    derived from bucket, key and version, created on first sight."""
+    presigned: StoredJob | None = None
+    named = info.metadata.get("job-id")
+    if named:
+        presigned = jobs.load(named)
+        if presigned is not None and (presigned.job.bucket, presigned.job.key) != (info.bucket, info.key):
+            presigned = None  # a job id copied onto another object: not that job's file
+        if presigned is not None and presigned.job.version_id in (None, info.version_id):
+            return presigned
+    job_id = job_id_for(info.bucket, info.key, info.version_id)
+    existing = jobs.load(job_id)
+    if existing is not None:
+        return existing
+    now = utc_now()
+    job = ImportJob(
+        id=job_id,
+        bucket=info.bucket,
+        key=info.key,
+        version_id=info.version_id,
+        kind=ImportKind.PRICES,
+        created_at=now,
+        started_by=presigned.job.started_by if presigned is not None else "s3",
+        bytes_total=info.size,
     )
-
-
-def csv_rows(chunks: Iterable[bytes]) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs from a streamed CSV with a header row; keys normalised to canonical names."""
-    text = codecs.iterdecode(chunks, "utf-8-sig")
-    reader = csv.reader(_lines(text))
-    header = next(reader, None)
-    if header is None:
-        raise InvalidFile("the file is empty")
-    names = [normalise_header(column) for column in header]
-    for row in reader:
-        if not any(cell.strip() for cell in row):
-            continue
-        yield reader.line_num, dict(zip(names, (cell.strip() for cell in row), strict=False))
-
-
-def _lines(text: Iterable[str]) -> Iterator[str]:
-    pending = ""
-    for piece in text:
-        pending += piece
-        lines = pending.splitlines(keepends=True)
-        pending = lines.pop() if lines and not lines[-1].endswith(("\n", "\r")) else ""
-        yield from lines
-    if pending:
-        yield pending
-
-
-def parse_prices(rows: Iterable[tuple[int, dict[str, str]]], default_list: str | None) -> PricesParse:
-    """Long layout: one row per tier (`sku,price,qty`, qty defaulting to 1)."""
-    parsed = PricesParse()
-    for line, row in rows:
-        parsed.rows_read += 1
-        sku = row.get("sku", "")
-        price_list = row.get("price_list") or default_list
-        if not sku:
-            parsed.rejected.append(Rejection(line, "sku", "", "sku is required"))
-            continue
-        if not price_list:
-            parsed.rejected.append(
-                Rejection(line, "price_list", "", "no price list: use imports/prices/<list>/ or a price_list column")
+    state = JobState()
+    try:
+        if presigned is not None:  # a second upload through one presigned URL: the same options, its own job
+            options = Options(
+                presigned.job.kind,
+                presigned.job.mode,
+                presigned.job.price_list,
+                presigned.state.force,
+                presigned.state.sheet,
             )
-            continue
-        raw_price = row.get("price", "")
+        else:
+            options = resolve_options(info.key, info.metadata, _manifest(info.bucket, info.key))
+        job = job.model_copy(update={"kind": options.kind, "mode": options.mode, "price_list": options.price_list})
+        state = state.model_copy(update={"force": options.force, "sheet": options.sheet})
+    except InvalidFile as error:
         try:
-            price = Decimal(raw_price)
-        except InvalidOperation:
-            parsed.rejected.append(Rejection(line, "price", raw_price, "not a number"))
-            continue
-        if not price.is_finite() or price < 0:
-            parsed.rejected.append(Rejection(line, "price", raw_price, "must be a number ≥ 0"))
-            continue
-        raw_qty = row.get("qty") or "1"
-        if not raw_qty.isdigit() or int(raw_qty) < 1:
-            parsed.rejected.append(Rejection(line, "qty", raw_qty, "must be a whole number ≥ 1"))
-            continue
-        ladder = parsed.ladders.setdefault((price_list, sku), {})
-        if int(raw_qty) in ladder:
-            parsed.rejected.append(
-                Rejection(line, "qty", raw_qty, f"repeats the tier at line {ladder[int(raw_qty)][0]} for {sku}")
-            )
-            continue
-        ladder[int(raw_qty)] = (line, price)
-    return parsed
-
-
-def excel_safe(cell: str) -> str:
-    """A leading = + - @ tab or CR would run as a formula in Excel; a quote makes it text."""
-    return "'" + cell if cell[:1] in {"=", "+", "-", "@", "\t", "\r"} else cell
-
-
-def _write_report(job: ImportJob, rejected: list[Rejection]) -> str:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\r\n")
-    writer.writerow(["line", "column", "value", "reason"])
-    for rejection in sorted(rejected, key=lambda r: r.line):
-        writer.writerow(
-            [rejection.line, excel_safe(rejection.column), excel_safe(rejection.value), excel_safe(rejection.reason)]
+            kind = parse_key(info.key).kind
+        except InvalidFile:
+            kind = ImportKind.PRICES
+        job = job.model_copy(
+            update={"kind": kind, "status": ImportStatus.FAILED, "failure": error.detail, "finished_at": now}
         )
-    key = f"reports/{job.id}.csv"
-    objects.put_text(job.bucket, key, buffer.getvalue(), "text/csv")
-    return key
+        logger.info("import refused", extra={"job_id": job_id, "key": info.key, "reason": error.detail})
+    candidate = StoredJob(job=job, state=state)
+    jobs.create(candidate)  # False: a duplicate delivery created it a moment ago; either way, read what is stored
+    return jobs.load(job_id) or candidate
+
+
+def _take_and_run(stored: StoredJob, info: objects.ObjectInfo | None, budget: Budget, attempt: int) -> ImportJob:
+    job = stored.job
+    if job.status in TERMINAL:
+        logger.info("import already finished; delivery skipped", extra={"job_id": job.id, "status": job.status})
+        return job
+    now = time.time()
+    if stored.leased(now):
+        logger.info("import running in another invocation; delivery skipped", extra={"job_id": job.id})
+        return job
+    crashed = stored.state.runs > 0 and not stored.state.handoff
+    update: dict[str, Any] = {"status": ImportStatus.RUNNING, "started_at": job.started_at or utc_now()}
+    if info is not None:
+        update |= {"version_id": info.version_id, "bytes_total": info.size}
+    try:
+        taken = jobs.save(
+            replace(
+                stored,
+                job=job.model_copy(update=update),
+                state=stored.state.model_copy(update={"runs": stored.state.runs + 1, "handoff": False}),
+                lease_token=uuid.uuid4().hex,
+                lease_until=now + budget.lease_seconds(),
+            )
+        )
+    except Conflict:
+        logger.info("another invocation took the import first", extra={"job_id": job.id})
+        return job
+    logger.append_keys(job_id=job.id)
+    run = ImportRun(taken, budget, crashed=crashed)
+    try:
+        return run.execute()
+    except JobTaken:
+        logger.warning("import taken by another invocation; this one stops", extra={"job_id": job.id})
+        return run.stored.job
+    except Exception as error:
+        run.abandon(error, give_up=attempt >= get_settings().import_max_attempts, attempt=attempt)
+        raise
+    finally:
+        logger.remove_keys(["job_id"])
+
+
+# What the imports API does -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class JobView:
+    """A job as the API shows it: the record, its state, and links to its reports."""
+
+    stored: StoredJob
+    report_url: str | None = None
+    plan_url: str | None = None
+    links_expire_at: datetime | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Upload:
+    view: JobView
+    url: str
+    headers: dict[str, str]
+    expires_at: datetime
+
+
+def _safe_filename(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1].strip()
+    cleaned = re.sub(r"[^A-Za-z0-9._-]+", "-", base).strip("-.")[:100]
+    return cleaned or "upload"
+
+
+def start_upload(options: Options, filename: str, started_by: str) -> Upload:
+    """POST /v1/imports: a queued job and a presigned PUT for its file, the options signed into the upload."""
+    try:
+        check_options(options)
+    except InvalidFile as error:
+        raise InvalidInput(error.detail, [{"field": "mode", "reason": error.detail}]) from None
+    settings = get_settings()
+    job_id = uuid.uuid4().hex
+    folder = f"imports/{options.kind.value}/" + (f"{options.price_list}/" if options.price_list else "")
+    key = f"{folder}{job_id}-{_safe_filename(filename)}"
+    now = utc_now()
+    expires_at = now + timedelta(seconds=settings.import_upload_url_seconds)
+    metadata = {"job-id": job_id, "kind": options.kind.value, "mode": options.mode.value}
+    if options.price_list:
+        metadata["price-list"] = options.price_list
+    if options.force:
+        metadata["force"] = "true"
+    if options.sheet:
+        metadata["sheet"] = quote(options.sheet, safe="")
+    stored = StoredJob(
+        job=ImportJob(
+            id=job_id,
+            bucket=settings.imports_bucket,
+            key=key,
+            kind=options.kind,
+            mode=options.mode,
+            price_list=options.price_list,
+            status=ImportStatus.QUEUED,
+            created_at=now,
+            started_by=started_by,
+        ),
+        state=JobState(force=options.force, sheet=options.sheet, upload_expires_at=expires_at),
+    )
+    if not jobs.create(stored):  # pragma: no cover - a random 128-bit id
+        raise Conflict("job id collision; retry", job_id=job_id)
+    url = objects.presign_put(settings.imports_bucket, key, metadata, settings.import_upload_url_seconds)
+    headers = {f"x-amz-meta-{name}": value for name, value in metadata.items()}
+    logger.info("upload handed out", extra={"job_id": job_id, "key": key, "started_by": started_by})
+    return Upload(view=_view(stored), url=url, headers=headers, expires_at=expires_at)
+
+
+def describe_job(job_id: str) -> JobView:
+    stored = jobs.load(job_id)
+    if stored is None:
+        raise NotFound(f"import job '{job_id}' does not exist", job_id=job_id)
+    return _view(stored)
+
+
+def page_jobs(limit: int, cursor: str | None, updated_since: datetime | None) -> tuple[list[JobView], str | None]:
+    found, next_cursor = jobs.page(limit, cursor, updated_since)
+    return [_view(stored) for stored in found], next_cursor
+
+
+def _view(stored: StoredJob) -> JobView:
+    settings = get_settings()
+    job, state = stored.job, stored.state
+    seconds = settings.import_report_url_seconds
+    report_url = objects.presign_get(job.bucket, job.error_report_key, seconds) if job.error_report_key else None
+    plan_url = objects.presign_get(job.bucket, state.plan_report_key, seconds) if state.plan_report_key else None
+    note = None
+    now = utc_now()
+    expires = state.upload_expires_at
+    if job.status is ImportStatus.QUEUED and job.version_id is None and expires is not None and now > expires:
+        note = f"no file arrived before the upload link expired at {expires.isoformat()}"
+    elif (
+        job.status is ImportStatus.RUNNING and not stored.leased(time.time()) and not state.handoff and state.last_error
+    ):
+        note = f"retrying after: {state.last_error}"
+    links_expire = now + timedelta(seconds=seconds) if report_url or plan_url else None
+    return JobView(stored, report_url=report_url, plan_url=plan_url, links_expire_at=links_expire, note=note)
