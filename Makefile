@@ -8,6 +8,7 @@ PYTHON ?= python3
 VENV := .venv
 SAM_VENV := .venv-sam
 SAM := $(SAM_VENV)/bin/sam
+SCAN_VENV := .venv-scan
 ENV ?= dev
 REGION ?= eu-west-2
 RUN_ARGS ?=
@@ -22,7 +23,7 @@ CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-po
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv run key token test template-check lint format bench build deploy clean
+.PHONY: help venv sam-venv scan-venv run key token test template-check scan lint format bench build deploy clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -44,6 +45,14 @@ $(SAM_VENV)/.installed: requirements-sam.txt
 	touch $@
 
 sam-venv: $(SAM_VENV)/.installed ## Create .venv-sam with the SAM CLI (reruns when requirements-sam.txt changes)
+
+# checkov's dependency tree pins versions the runtime's would fight, so the scanners live apart too.
+$(SCAN_VENV)/.installed: requirements-scan.txt
+	$(PYTHON) -m venv $(SCAN_VENV)
+	$(SCAN_VENV)/bin/pip install --quiet -r requirements-scan.txt
+	touch $@
+
+scan-venv: $(SCAN_VENV)/.installed ## Create .venv-scan with bandit, checkov and pip-audit (reruns when requirements-scan.txt changes)
 
 run: venv ## Run the stack locally: moto as AWS (on MOTO_PORT), the API on http://127.0.0.1:3000/dev, demo keys and data
 	$(VENV)/bin/python -m devstack --moto-port $(MOTO_PORT) $(RUN_ARGS)
@@ -71,7 +80,21 @@ template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam 
 	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --template-file template.yaml --region $(REGION)
 	AWS_DEFAULT_REGION=$(REGION) $(SAM) validate --lint --template-file template.yaml --region $(REGION)
 
-lint: venv template-check ## ruff check, ruff format --check, mypy --strict, and the template checks
+# Each suppression is justified where it is: `# nosec Bxxx  # why` in the code, a checkov skip with a comment
+# in the resource's Metadata. pip-audit needs PyPI's JSON API: where that cannot be reached it says so and the
+# build goes on, but a known vulnerability always fails it.
+scan: scan-venv ## Security scanners: bandit (code), checkov (template.yaml), pip-audit (the layer's dependencies)
+	$(SCAN_VENV)/bin/bandit -q -c pyproject.toml -r layers/tradeprice/tradeprice functions devstack
+	$(SCAN_VENV)/bin/checkov -f template.yaml --framework cloudformation --compact --quiet --skip-download
+	@rc=0; out="$$($(SCAN_VENV)/bin/pip-audit -r layers/tradeprice/requirements.txt --progress-spinner off 2>&1)" || rc=$$?; \
+	echo "$$out"; \
+	if grep -qE "Found [0-9]+ known vulnerabilit" <<<"$$out"; then exit 1; fi; \
+	if [ "$$rc" -ne 0 ] || grep -q "could not be audited" <<<"$$out"; then \
+	  echo "pip-audit: PyPI's vulnerability data could not be reached for some or all dependencies;" \
+	    "those were NOT audited (run 'make scan' where PyPI's JSON API is reachable)." >&2; \
+	fi
+
+lint: venv template-check scan ## ruff check, ruff format --check, mypy --strict, the template checks and the scanners
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
@@ -104,9 +127,9 @@ deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.
 	  $(SAM) deploy --guided --config-env $(ENV); \
 	fi
 
-clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam for those)
+clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam .venv-scan for those)
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
-	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 # The middleware kit: Patchworks builds connectors from a Postman collection, generated here from the OpenAPI document.
 .PHONY: postman

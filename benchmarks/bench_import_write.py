@@ -248,7 +248,9 @@ def end_to_end(directory: Path, rows: int, *, budget_seconds: float | None = Non
         with DevStack(api_port=0, moto_port=0) as stack:
             _fresh_caches()
             # the functions' loggers were made at the stack's start, at the template's level: quiet them
-            logging.getLogger("tradeprice").setLevel(logging.WARNING)
+            for name in [*logging.root.manager.loggerDict, "tradeprice"]:
+                if name.startswith("tradeprice"):
+                    logging.getLogger(name).setLevel(logging.WARNING)
             from tradeprice.data import jobs
             from tradeprice.domain.models import PriceList
             from tradeprice.logic import catalog

@@ -62,6 +62,7 @@ def _stack(workers: str) -> Iterator[None]:
         with mock_aws():
             os.environ.update(deploy(TEMPLATE, stack_name="tradeprice-bench").merged_environment())
             os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
+            os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # EMF lines would bury the figures
             for clear in (
                 get_settings.cache_clear,
                 aws.dynamodb.cache_clear,

@@ -35,7 +35,7 @@ from tradeprice.logic.keys import create_key
 
 __all__ = ["CredentialsError", "StackAccess", "deployed_access", "local_access", "main", "mint_token"]
 
-_LOCAL_CREDENTIALS: Final = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+_LOCAL_CREDENTIALS: Final = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # nosec B105  # moto's dummy credentials
 # The deployed stack's outputs that name what the authorizer reads (template.yaml, Outputs).
 _KEYS_TABLE_OUTPUT: Final = "ApiKeysTableName"
 _SECRET_OUTPUT: Final = "CustomerTokenSecretArn"  # noqa: S105 - an output's name, not a secret

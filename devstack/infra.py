@@ -59,6 +59,11 @@ _NOT_CREATED_LOCALLY: Final = frozenset(
         "AWS::ApiGateway::Account",
         "AWS::S3::BucketPolicy",
         "AWS::SQS::QueuePolicy",
+        # Alarms and where they go: nothing watches the local stack.
+        "AWS::KMS::Key",
+        "AWS::SNS::Topic",
+        "AWS::SNS::Subscription",
+        "AWS::CloudWatch::Alarm",
     }
 )
 

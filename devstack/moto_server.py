@@ -12,7 +12,7 @@ import itertools
 import json
 import logging
 import signal
-import subprocess
+import subprocess  # nosec B404  # starts our own moto server module, never a shell
 import sys
 import threading
 import time
@@ -105,7 +105,7 @@ class MotoServerProcess:
         return f"http://{self.host}:{self.port}"
 
     def start(self, *, timeout: float = 30) -> MotoServerProcess:
-        self._process = subprocess.Popen(  # noqa: S603 - our own module, with arguments we built
+        self._process = subprocess.Popen(  # noqa: S603  # nosec B603  # our own module, with arguments we built
             [sys.executable, "-m", "devstack.moto_server", "--host", self.host, "--port", str(self.requested_port)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,

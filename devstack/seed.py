@@ -140,7 +140,7 @@ def request_json(
         headers["Authorization"] = f"Bearer {key}"
     request = urllib.request.Request(url, data=data, method=method, headers=headers)  # noqa: S310 - the local stack's http URL
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - as above
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310  # nosec B310  # as above
             body = response.read()
             status = response.status
     except urllib.error.HTTPError as error:

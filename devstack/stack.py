@@ -24,7 +24,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_TEMPLATE: Final = Path(__file__).resolve().parent.parent / "template.yaml"
 DEFAULT_REGION: Final = "eu-west-2"
 # moto accepts any credentials; these make sure no real ones are ever used.
-_DUMMY_CREDENTIALS: Final = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+_DUMMY_CREDENTIALS: Final = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}  # nosec B105  # moto's dummies
 # Variables that would point boto3 somewhere else than the local stack.
 _CLEARED_VARIABLES: Final = ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN", "AWS_DEFAULT_PROFILE")
 

@@ -77,7 +77,7 @@ _CloudFormationLoader.add_multi_constructor("!", _construct_short_tag)
 
 def parse_template(text: str) -> dict[str, Any]:
     """Parse template text (YAML or JSON) into its long form."""
-    document = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506 - a SafeLoader subclass
+    document = yaml.load(text, Loader=_CloudFormationLoader)  # noqa: S506  # nosec B506  # a SafeLoader subclass
     if not isinstance(document, dict) or "Resources" not in document:
         raise TemplateError("not a CloudFormation template: no Resources section")
     return document

@@ -45,9 +45,9 @@ __all__ = [
 # What boto3 needs to talk to moto in-process, and nothing that could reach a real account.
 TEST_ENVIRONMENT: Final = {
     "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SECURITY_TOKEN": "testing",
-    "AWS_SESSION_TOKEN": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",  # nosec B105  # moto's dummy credentials
+    "AWS_SECURITY_TOKEN": "testing",  # nosec B105  # moto's dummy credentials
+    "AWS_SESSION_TOKEN": "testing",  # nosec B105  # moto's dummy credentials
     "AWS_DEFAULT_REGION": DEFAULT_REGION,
     "AWS_REGION": DEFAULT_REGION,
 }

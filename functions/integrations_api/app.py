@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
+from pydantic import ValidationError
 
 from tradeprice.api import idempotency, integrations, problems
 from tradeprice.api.access import Scope, caller_from
@@ -53,6 +54,11 @@ def linnworks_price_update() -> Response[str]:
     except TradepriceError as error:
         logger.info("linnworks push refused", extra={"problem": type(error).__name__, "detail": error.detail})
         return json_response(problems.problem_for(error).status_code, integrations.linnworks_error(error.detail))
+    except ValidationError as error:  # the query's options (currency, …): the caller's mistake, not ours
+        logger.info("linnworks push refused", extra={"problem": "ValidationError", "errors": error.error_count()})
+        first = error.errors()[0]
+        detail = f"{'.'.join(str(part) for part in first['loc'])}: {first['msg']}"
+        return json_response(422, integrations.linnworks_error(detail))
     except Exception:  # Linnworks reads only its own shape: even the unexpected answers in it
         logger.exception("unexpected error")
         return json_response(500, integrations.linnworks_error("an unexpected error occurred; it has been logged"))

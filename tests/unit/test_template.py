@@ -453,3 +453,92 @@ def test_only_the_linnworks_push_skips_the_authorizer(resources):
         "/v1/integrations/{system}/{resource}": None,  # the API's default bearer authorizer
         "/v1/linnworks/price-update": "NONE",
     }
+
+
+# -- alarms ------------------------------------------------------------------------------------------------------
+
+
+def alarms(resources: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: resource["Properties"]
+        for logical_id, resource in resources.items()
+        if resource["Type"] == "AWS::CloudWatch::Alarm"
+    }
+
+
+def alarm_on(resources: dict[str, Any], namespace: str, metric: str, dimension: str, value: Any) -> dict[str, Any]:
+    """The one alarm on a single metric with the given dimension, failing if there is none or more than one."""
+    found = [
+        properties
+        for properties in alarms(resources).values()
+        if properties.get("Namespace") == namespace
+        and properties.get("MetricName") == metric
+        and {"Name": dimension, "Value": value} in properties.get("Dimensions", [])
+    ]
+    assert len(found) == 1, f"{len(found)} alarms on {namespace} {metric} {dimension}={value}"
+    return found[0]
+
+
+def test_every_alarm_notifies_the_alerts_topic(resources):
+    assert alarms(resources)
+    for logical_id, properties in alarms(resources).items():
+        assert properties["AlarmActions"] == [{"Ref": "AlertsTopic"}], logical_id
+
+
+def test_every_function_alarms_on_errors_and_throttles(resources):
+    functions = [logical_id for logical_id, r in resources.items() if r["Type"] == "AWS::Serverless::Function"]
+    assert set(FUNCTIONS) <= set(functions)
+
+    for function in functions:
+        for metric in ("Errors", "Throttles"):
+            alarm = alarm_on(resources, "AWS/Lambda", metric, "FunctionName", {"Ref": function})
+            assert alarm["Threshold"] == 0
+            assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
+            assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_a_message_in_the_dead_letter_queue_raises_an_alarm(resources):
+    alarm = alarm_on(
+        resources,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        {"Fn::GetAtt": ["ImportDeadLetterQueue", "QueueName"]},
+    )
+
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (0, "GreaterThanThreshold")
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_the_api_alarms_on_its_5xx_rate_and_the_lookups_p99_latency(resources):
+    rate = alarms(resources)["Api5xxRateAlarm"]
+    metrics = {metric["Id"]: metric for metric in rate["Metrics"]}
+    assert metrics["errors"]["MetricStat"]["Metric"]["MetricName"] == "5XXError"
+    assert metrics["requests"]["MetricStat"]["Metric"]["MetricName"] == "Count"
+    assert [metric["Id"] for metric in rate["Metrics"] if metric["ReturnData"]] == ["rate"]
+
+    latency = alarm_on(resources, "AWS/ApiGateway", "Latency", "Resource", "/v1/pricing/lookup")
+    assert latency["ExtendedStatistic"] == "p99"
+    assert latency["Threshold"] == {"Ref": "LookupLatencyAlarmMs"}
+
+
+def test_the_alerts_topic_is_encrypted_with_a_key_cloudwatch_may_use(resources):
+    topic = resources["AlertsTopic"]["Properties"]
+    key_policy = resources[topic["KmsMasterKeyId"]["Ref"]]["Properties"]["KeyPolicy"]
+
+    assert any(
+        statement["Principal"] == {"Service": "cloudwatch.amazonaws.com"}
+        and set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+        for statement in key_policy["Statement"]
+    )
+
+
+@pytest.mark.parametrize(("email", "subscribed"), [("", False), ("ops@example.com", True)])
+def test_alarms_are_emailed_only_when_an_address_is_given(template, email, subscribed):
+    resolver = Resolver(
+        template,
+        StackContext(stack_name="tradeprice-test", region="eu-west-2", account_id="123456789012"),
+        {"AlertEmail": email},
+    )
+
+    assert resolver.resource_condition_holds("AlertEmailSubscription") is subscribed

@@ -24,6 +24,7 @@ from typing import IO, Any
 
 KINDS = ("prices", "price-lists", "customer-groups", "customers", "product-rules")
 MODES = ("upsert", "replace", "dry-run")
+PROFILES = ("unleashed", "netsuite", "linnworks")
 TERMINAL = frozenset({"succeeded", "partially_succeeded", "failed"})
 BAR_WIDTH = 30
 
@@ -68,6 +69,10 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--mode", choices=MODES, default="upsert", help="default upsert; replace syncs the list")
     command.add_argument("--force", action="store_true", help="import even where a guardrail would stop it")
     command.add_argument("--sheet", help="XLSX: the sheet to read (default: the first)")
+    command.add_argument(
+        "--profile", choices=PROFILES, help="prices: an ERP's export file, read through that system's file adapter"
+    )
+    command.add_argument("--currency", help="with --profile: the currency of lists the file needs that do not exist")
     command.add_argument("--api", default=os.environ.get("TRADEPRICE_API_URL"), help="API URL with its stage")
     command.add_argument("--key", default=os.environ.get("TRADEPRICE_API_KEY"), help="an API key with 'write'")
     command.add_argument("--no-wait", action="store_true", help="upload and print the job id; do not follow it")
@@ -88,6 +93,10 @@ def run_import(args: argparse.Namespace) -> int:
         request["force"] = True
     if args.sheet:
         request["sheet"] = args.sheet
+    if args.profile:
+        request["profile"] = args.profile
+    if args.currency:
+        request["currency"] = args.currency.upper()
     created = api.call("POST", "/v1/imports", request)
     job_id = created["job_id"]
     size = path.stat().st_size
@@ -123,7 +132,7 @@ class Api:
             },
         )
         try:
-            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - as above
+            with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310  # nosec B310  # as above
                 return json.loads(response.read() or b"null")
         except urllib.error.HTTPError as error:
             raise ApiError(f"{method} {path}: {error.code} {_problem(error.read())}") from None
@@ -157,7 +166,7 @@ def upload(instructions: dict[str, Any], file: IO[bytes], size: int, content_typ
         _http_url(instructions["url"]), data=file, method=instructions.get("method", "PUT"), headers=headers
     )
     try:
-        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310 - as above
+        with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310  # nosec B310  # as above
             response.read()
     except urllib.error.HTTPError as error:
         raise ApiError(f"the upload was refused: {error.code} {error.read().decode(errors='replace')[:300]}") from None

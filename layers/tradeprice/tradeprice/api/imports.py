@@ -27,6 +27,11 @@ class ImportIn(BaseModel):
     """Import even when a guardrail would stop it (a price moving ×100, a replace removing most of a list)."""
     sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     """XLSX: the sheet to read (default: the first)."""
+    profile: Literal["unleashed", "netsuite", "linnworks"] | None = None
+    """Prices: the file is an ERP's export (Unleashed pricing or products CSV, NetSuite item pricing, Linnworks
+    channel prices), read through that system's file adapter (docs/integrations/<system>.md)."""
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
+    """With a profile: the currency of the lists the file's rows need and that do not exist yet."""
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload.csv"
     """The file's name; its extension tells CSV, XLSX and JSON Lines apart where the content does not."""
 
@@ -41,12 +46,24 @@ class ImportIn(BaseModel):
             raise ValueError("price_list applies to price files only")
         if self.mode is ImportMode.REPLACE and (self.kind is not ImportKind.PRICES or self.price_list is None):
             raise ValueError("replace is a full sync of one price list: it needs kind prices and a price_list")
+        if self.profile is not None and (self.kind is not ImportKind.PRICES or self.mode is ImportMode.REPLACE):
+            raise ValueError("a profile reads an ERP's price file: it needs kind prices and mode upsert or dry_run")
+        if self.currency is not None and self.profile is None:
+            raise ValueError("currency applies to files with a profile")
         return self
 
     def to_options(self) -> "Options":
         from tradeprice.logic.imports import Options
 
-        return Options(kind=self.kind, mode=self.mode, price_list=self.price_list, force=self.force, sheet=self.sheet)
+        return Options(
+            kind=self.kind,
+            mode=self.mode,
+            price_list=self.price_list,
+            force=self.force,
+            sheet=self.sheet,
+            profile=self.profile,
+            profile_options={"currency": self.currency} if self.currency else {},
+        )
 
 
 class Link(BaseModel):
@@ -73,6 +90,8 @@ class ImportJobOut(BaseModel):
     price_list: str | None
     force: bool
     sheet: str | None
+    profile: str | None
+    """The ERP whose file adapter reads the file, if any."""
     bucket: str
     key: str
     version_id: str | None
@@ -133,6 +152,7 @@ def job_out(view: "JobView") -> ImportJobOut:
         price_list=job.price_list,
         force=state.force,
         sheet=state.sheet,
+        profile=state.profile,
         bucket=job.bucket,
         key=job.key,
         version_id=job.version_id,

@@ -411,6 +411,7 @@ def _responses(route: Route) -> dict[str, Any]:
                     ("400", "the body is not JSON"),
                     ("401", "AuthorizationToken is missing or not a valid key"),
                     ("403", "the key lacks the write scope"),
+                    ("422", "the query's options are invalid (currency, …)"),
                 )
             }
         case "created":

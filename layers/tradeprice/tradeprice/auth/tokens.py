@@ -43,7 +43,7 @@ MAX_TTL_SECONDS = 86_400
 MIN_SECRET_BYTES = 32
 """HMAC-SHA256's full strength needs a key at least as long as its output."""
 DEFAULT_KID = "k1"
-SECRET_ENV = "TRADEPRICE_TOKEN_SECRET"  # noqa: S105 - the variable's name, not a secret
+SECRET_ENV = "TRADEPRICE_TOKEN_SECRET"  # noqa: S105  # nosec B105  # the variable's name, not a secret
 KID_ENV = "TRADEPRICE_TOKEN_KID"
 
 _MAX_CUSTOMER_ID = 128

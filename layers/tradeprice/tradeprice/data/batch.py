@@ -44,7 +44,7 @@ def parallel_map(function: Callable[[T], R], inputs: Sequence[T]) -> list[R]:
 
 def _backoff(attempt: int) -> None:
     settings = get_settings()
-    time.sleep(random.uniform(0, settings.retry_base_seconds * 2**attempt))  # noqa: S311 - jitter, not crypto
+    time.sleep(random.uniform(0, settings.retry_base_seconds * 2**attempt))  # noqa: S311  # nosec B311  # jitter, not crypto
 
 
 _THROTTLED = frozenset(

@@ -44,6 +44,10 @@ class JobState(BaseModel):
     """Guardrails are skipped."""
     sheet: str | None = None
     """The XLSX sheet to read (default: the first)."""
+    profile: str | None = None
+    """An ERP's file (`unleashed`, `netsuite`, `linnworks`): rows go through that system's file adapter."""
+    profile_options: dict[str, Any] = {}
+    """The adapter's options from metadata or manifest: `currency`, `tier_names`, `currency_map`."""
     phase: Phase = "validate"
     """validate: reading the whole file, nothing written; write: records being written; remove: replace's removals."""
     records_total: Annotated[int, Field(ge=0)] | None = None

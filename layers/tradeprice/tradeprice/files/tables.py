@@ -18,7 +18,7 @@ from enum import StrEnum
 from itertools import chain
 from pathlib import PurePath
 from typing import IO, Any, cast
-from xml.etree.ElementTree import ParseError
+from xml.etree.ElementTree import ParseError  # nosec B405  # only the exception type; openpyxl does the parsing
 
 from tradeprice.errors import InvalidFile
 from tradeprice.files.numbers import POINT, NumberFormat

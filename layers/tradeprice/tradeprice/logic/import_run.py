@@ -63,8 +63,10 @@ from tradeprice.files import (
     write_report,
 )
 from tradeprice.files.prices import Fingerprints
+from tradeprice.integrations.base import RowRule
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.catalog import PriceWrite
+from tradeprice.logic.import_profile import AdapterOptions, ProfileReader
 from tradeprice.logic.records import RecordResult, Status, describe
 
 logger = Logger(child=True)
@@ -242,10 +244,15 @@ class _File:
         self._lists = state.lists
         self._prices: PriceReader | None = None
         self._records: RecordReader | None = None
+        self.profiled: ProfileReader | None = None
+        """A file read through an ERP's file adapter (`profile`); its lists to create are the write pass's."""
         head = next(chunks, b"")
         table = open_table(chain([head], chunks), detect_format(job.key, head), sheet=state.sheet)
         try:
-            if job.kind is ImportKind.PRICES:
+            if state.profile is not None:
+                self.profiled = ProfileReader(table, state.profile, _adapter_options(job, state), state.lists)
+                self._lists = self.profiled.lists
+            elif job.kind is ImportKind.PRICES:
                 self._prices = read_prices(table, default_list=job.price_list, currencies=state.lists)
                 if job.price_list is None and "price_list" not in self._prices.columns.fields:
                     raise InvalidFile(
@@ -261,12 +268,16 @@ class _File:
 
     @property
     def rows_read(self) -> int:
+        if self.profiled is not None:
+            return self.profiled.rows_read
         reader = self._prices if self._prices is not None else self._records
         assert reader is not None
         return reader.rows_read
 
     def column(self, field: str) -> str:
         """The file's header for a canonical field (reports name columns as the merchant's file does)."""
+        if self.profiled is not None:
+            return self.profiled.price_column or field
         if self._records is not None:
             return self._records.source_column(field)
         assert self._prices is not None
@@ -277,19 +288,23 @@ class _File:
         return columns.header(name)
 
     def close(self) -> None:
+        if self.profiled is not None:
+            self.profiled.close()
         if self._prices is not None:
             self._prices.close()
         if self._records is not None:
             self._records.close()
 
     def __iter__(self) -> Iterator[Entry | Rejection]:
-        if self._prices is not None:
+        if self.profiled is not None:
+            yield from self._price_entries(self.profiled)
+        elif self._prices is not None:
             yield from self._price_entries(self._prices)
         else:
             assert self._records is not None
             yield from self._record_entries(self._records)
 
-    def _price_entries(self, reader: PriceReader) -> Iterator[Entry | Rejection]:
+    def _price_entries(self, reader: PriceReader | ProfileReader) -> Iterator[Entry | Rejection]:
         target = self.job.price_list
         replacing = self.job.mode is ImportMode.REPLACE
         list_header = self.column("price_list")
@@ -324,6 +339,18 @@ class _File:
                     )
                 continue
             yield Entry((item.line,), _record_key(record), record)
+
+
+def _adapter_options(job: ImportJob, state: JobState) -> AdapterOptions:
+    """The file adapter's options: the job's list is the default list (Linnworks rows without Tag or Source)."""
+    found = state.profile_options
+    return AdapterOptions(
+        currency=found.get("currency"),
+        price_list=job.price_list,
+        tier_names=dict(found.get("tier_names") or {}),
+        currency_map=dict(found.get("currency_map") or {}),
+        now=job.created_at,
+    )
 
 
 def _record_key(record: BaseModel) -> str:
@@ -398,7 +425,7 @@ class ImportRun:
         job = self.job
         if job.kind is ImportKind.PRICES:
             lists = {slug: price_list.currency for slug, price_list in reference.all_price_lists().items()}
-            if job.price_list is not None and job.price_list not in lists:
+            if job.price_list is not None and job.price_list not in lists and self.state.profile is None:
                 raise InvalidFile(
                     f"price list '{job.price_list}' does not exist; create it before importing its prices"
                 )
@@ -582,6 +609,8 @@ class ImportRun:
         chunk: list[Entry] = []
         size = self.settings.import_chunk_records
         with self._open() as source:
+            if source.profiled is not None:
+                self._create_lists(source.profiled)
             for item in source:
                 if isinstance(item, Rejection):
                     continue  # reported by the validation pass
@@ -603,12 +632,59 @@ class ImportRun:
             if chunk:
                 self._apply(chunk, source)
                 self.records_done = index
+            if source.profiled is not None and source.profiled.rules:
+                self._write_rules(source.profiled)
         self.file_skus = skus
         if skus is not None and self.counts.rows_rejected == 0:
             self._save(phase="remove")
         else:
             self._save()
         return True
+
+    def _create_lists(self, reader: ProfileReader) -> None:
+        """The lists an ERP's file needs that do not exist yet, as the integrations API creates them (created again
+        by a resumed pass only if still missing)."""
+        stored = reference.all_price_lists()
+        for slug, (spec, currency) in reader.to_create.items():
+            if slug in stored:
+                continue
+            document: dict[str, Any] = {"slug": slug, "name": spec.name, "currency": currency}
+            document["tax_inclusive"] = spec.tax_inclusive
+            try:
+                catalog.put_price_list(PriceList.model_validate(document))
+            except ValidationError as error:
+                raise InvalidFile(f"price list '{slug}' the file needs cannot be created: {error}") from None
+            logger.info("price list created for the file", extra={"price_list": slug})
+
+    def _write_rules(self, reader: ProfileReader) -> None:
+        """The product rules an ERP's file sets (Unleashed's Minimum Sale Quantity), after its prices: each merged
+        into the stored rule (only the fields the system owns change), then written as the API writes rules. Run
+        again by a resumed pass, it writes nothing new (unchanged rules are left alone)."""
+        found = reader.rules
+        stored = reference.get_product_rules(list(found))
+        batch: list[tuple[int, ProductRule]] = []
+        origins: list[tuple[RowRule, int]] = []
+        rejections = _Rejections.new()
+        for key, (rule, line) in found.items():
+            owned = {name: rule.document.get(name) for name in rule.owns}
+            current = stored.get(key)
+            if current is None and all(value is None for value in owned.values()):
+                continue  # nothing to set and nothing stored to clear
+            base = current.model_dump(exclude={"updated_at", "source_version"}, exclude_none=True) if current else {}
+            merged = {name: value for name, value in {**base, **rule.document, **owned}.items() if value is not None}
+            try:
+                batch.append((len(batch), ProductRule.model_validate(merged)))
+            except ValidationError as error:
+                for described in describe(error):
+                    rejections.add(Rejection(line, rule.column, str(described.get("value", "")), described["reason"]))
+                continue
+            origins.append((rule, line))
+        if batch:
+            for (rule, line), result in zip(origins, customers.put_rules(batch), strict=True):
+                for problem in result.errors if result.status == "error" else []:
+                    rejections.add(Rejection(line, rule.column, str(problem.get("value", "")), problem["reason"]))
+        self.pending.extend(rejections.kept)
+        self._count(rejected=rejections.rows)
 
     def _remove(self) -> bool:
         """replace: remove the list's SKUs the file does not name. False when the budget ran out first."""

@@ -12,7 +12,7 @@ import json
 import re
 import time
 import uuid
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import quote, unquote
@@ -25,6 +25,7 @@ from tradeprice.data.jobs import JobState, StoredJob
 from tradeprice.domain.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from tradeprice.domain.types import SLUG_PATTERN, utc_now
 from tradeprice.errors import Conflict, InvalidFile, InvalidInput, NotFound
+from tradeprice.logic.import_profile import check_profile
 from tradeprice.logic.import_run import Budget, ImportRun, JobTaken
 
 __all__ = [
@@ -93,6 +94,10 @@ class Options:
     price_list: str | None = None
     force: bool = False
     sheet: str | None = None
+    profile: str | None = None
+    """An ERP's file: its rows go through that system's file adapter (logic/import_profile.py)."""
+    profile_options: dict[str, Any] = field(default_factory=dict)
+    """The adapter's options: `currency`, `tier_names`, `currency_map`."""
 
 
 def parse_mode(text: str) -> ImportMode:
@@ -148,18 +153,53 @@ def resolve_options(key: str, metadata: dict[str, str], manifest: dict[str, Any]
     mode = parse_mode(str(mode_text)) if mode_text is not None else ImportMode.UPSERT
     force_text = pick("force")
     sheet = pick("sheet")
+    profile = pick("profile")
+    profile_options: dict[str, Any] = {}
+    if profile not in (None, ""):
+        profile = str(profile).strip().lower()
+        currency = pick("currency")
+        if currency not in (None, ""):
+            profile_options["currency"] = str(currency).strip().upper()
+        for option in ("tier_names", "currency_map"):
+            value = pick(option.replace("_", "-"), option)
+            if value not in (None, ""):
+                profile_options[option] = _text_map(value, option)
     options = Options(
         kind=target.kind,
         mode=mode,
         price_list=price_list or target.price_list,
         force=_flag(force_text, "force") if force_text is not None else False,
         sheet=str(sheet) if sheet not in (None, "") else None,
+        profile=profile or None,
+        profile_options=profile_options,
     )
     check_options(options)
     return options
 
 
+def _text_map(value: Any, name: str) -> dict[str, str]:
+    """A manifest's JSON object, or metadata's JSON text of one, of text to text."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            raise InvalidFile(f"{name} must be a JSON object of text to text") from None
+    if not isinstance(value, dict) or not all(isinstance(v, str) for v in value.values()):
+        raise InvalidFile(f"{name} must be a JSON object of text to text")
+    return {str(k): v for k, v in value.items()}
+
+
 def check_options(options: Options) -> None:
+    if options.profile is not None:
+        check_profile(options.profile)
+        if options.kind is not ImportKind.PRICES:
+            raise InvalidFile(
+                f"a profile reads an ERP's price file: put it under imports/prices/, not imports/{options.kind.value}/"
+            )
+        if options.mode is ImportMode.REPLACE:
+            raise InvalidFile(
+                "replace is not available with a profile: an ERP's file may fill several lists; use upsert"
+            )
     if options.mode is ImportMode.REPLACE and (options.kind is not ImportKind.PRICES or options.price_list is None):
         raise InvalidFile("replace is a full sync of one price list: it needs a price file and its list")
 
@@ -246,11 +286,20 @@ def _job_for_object(info: objects.ObjectInfo) -> StoredJob:
                 presigned.job.price_list,
                 presigned.state.force,
                 presigned.state.sheet,
+                presigned.state.profile,
+                dict(presigned.state.profile_options),
             )
         else:
             options = resolve_options(info.key, info.metadata, _manifest(info.bucket, info.key))
         job = job.model_copy(update={"kind": options.kind, "mode": options.mode, "price_list": options.price_list})
-        state = state.model_copy(update={"force": options.force, "sheet": options.sheet})
+        state = state.model_copy(
+            update={
+                "force": options.force,
+                "sheet": options.sheet,
+                "profile": options.profile,
+                "profile_options": options.profile_options,
+            }
+        )
     except InvalidFile as error:
         try:
             kind = parse_key(info.key).kind
@@ -352,6 +401,10 @@ def start_upload(options: Options, filename: str, started_by: str) -> Upload:
         metadata["force"] = "true"
     if options.sheet:
         metadata["sheet"] = quote(options.sheet, safe="")
+    if options.profile:
+        metadata["profile"] = options.profile
+        if "currency" in options.profile_options:
+            metadata["currency"] = options.profile_options["currency"]
     stored = StoredJob(
         job=ImportJob(
             id=job_id,
@@ -364,7 +417,13 @@ def start_upload(options: Options, filename: str, started_by: str) -> Upload:
             created_at=now,
             started_by=started_by,
         ),
-        state=JobState(force=options.force, sheet=options.sheet, upload_expires_at=expires_at),
+        state=JobState(
+            force=options.force,
+            sheet=options.sheet,
+            profile=options.profile,
+            profile_options=options.profile_options,
+            upload_expires_at=expires_at,
+        ),
     )
     if not jobs.create(stored):  # pragma: no cover - a random 128-bit id
         raise Conflict("job id collision; retry", job_id=job_id)
