@@ -11,7 +11,8 @@ import json
 from typing import Any
 from urllib.parse import unquote_plus
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -21,7 +22,22 @@ from tradeprice.data.jobs import CONTINUATION
 from tradeprice.logic import imports
 
 logger = Logger()
+metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
 processor = BatchProcessor(event_type=EventType.SQS)
+_FINISHED = {
+    "succeeded": "ImportsSucceeded",
+    "partially_succeeded": "ImportsPartiallySucceeded",
+    "failed": "ImportsFailed",
+}
+
+
+def _count(job: Any) -> None:
+    """One metric per finished import, and the rows it rejected (an alarm watches ImportsFailed)."""
+    name = _FINISHED.get(str(job.status)) if job is not None else None
+    if name is None:
+        return
+    metrics.add_metric(name=name, unit=MetricUnit.Count, value=1)
+    metrics.add_metric(name="ImportRowsRejected", unit=MetricUnit.Count, value=job.counts.rows_rejected)
 
 
 class PoisonMessage(ValueError):
@@ -42,6 +58,7 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
     if message.get("tradeprice") == CONTINUATION:
         job = imports.continue_job(str(message["job_id"]), budget, attempt=attempt)
         logger.info("import continued", extra={"job_id": message["job_id"], "status": job and job.status})
+        _count(job)
         return
     entries = message.get("Records")
     if not isinstance(entries, list):
@@ -55,8 +72,10 @@ def record_handler(record: SQSRecord, lambda_context: LambdaContext) -> None:
             raise PoisonMessage(f"message {record.message_id} has an S3 record without bucket and key") from error
         job = imports.import_object(bucket, key, version_id, budget, attempt=attempt)
         logger.info("import job", extra={"key": key, "job_id": job and job.id, "status": job and job.status})
+        _count(job)
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> PartialItemFailureResponse:
     return process_partial_response(event=event, record_handler=record_handler, processor=processor, context=context)

@@ -163,12 +163,16 @@ def test_a_dry_run_of_customers_lists_the_fields_that_would_change(stack, queue)
 # Guardrails --------------------------------------------------------------------------------------------------------
 
 
-def test_a_x100_slip_stops_the_import_before_anything_is_written(bucket, queue, write_calls):
+def test_a_x100_slip_stops_the_import_before_anything_is_written(bucket, queue, write_calls, capsys):
     given_prices({"BOLT-M8": "0.48", "DRILL-18V": "33.61", "HAMMER-16OZ": "12.00"})
     write_calls.reset()
     body = b"sku,price,qty\nBOLT-M8,0.50,1\nDRILL-18V,3361,1\nHAMMER-16OZ,12.50,1\nNEW-1,1.00,1\n"
+    capsys.readouterr()
 
     job = drop(bucket, queue, body)
+
+    emitted = [json.loads(line) for line in capsys.readouterr().out.splitlines() if '"_aws"' in line]
+    assert any(m.get("ImportGuardrailStops") == [1.0] and m.get("ImportsFailed") == [1.0] for m in emitted)
 
     assert job.status == "failed"
     assert "stopped before writing anything: 1 price(s) would move by more than ×5" in job.failure

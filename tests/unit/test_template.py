@@ -542,3 +542,11 @@ def test_alarms_are_emailed_only_when_an_address_is_given(template, email, subsc
     )
 
     assert resolver.resource_condition_holds("AlertEmailSubscription") is subscribed
+
+
+def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resources):
+    alarm = resources["FailedImportsAlarm"]["Properties"]
+    assert (alarm["Namespace"], alarm["MetricName"]) == ("tradeprice", "ImportsFailed")
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+    handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
+    assert '"ImportsFailed"' in handler

@@ -27,7 +27,8 @@ from decimal import Decimal
 from itertools import chain
 from typing import IO, Any, cast
 
-from aws_lambda_powertools import Logger
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ValidationError
 
 from tradeprice.config import get_settings
@@ -68,6 +69,9 @@ from tradeprice.logic import catalog, customers
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.import_profile import AdapterOptions, ProfileReader
 from tradeprice.logic.records import RecordResult, Status, describe
+
+# Powertools keeps one set of pending metrics per namespace; the import handler's log_metrics flushes it.
+_guardrail_stops = Metrics(namespace="tradeprice")
 
 logger = Logger(child=True)
 
@@ -487,6 +491,7 @@ class ImportRun:
             )
             return False
         if stop:
+            _guardrail_stops.add_metric(name="ImportGuardrailStops", unit=MetricUnit.Count, value=1)
             self._finish(
                 failure=f"stopped before writing anything: {stop}. Check the file, or import it again with force"
             )
