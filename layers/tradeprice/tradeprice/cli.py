@@ -24,7 +24,7 @@ from typing import IO, Any
 
 KINDS = ("prices", "price-lists", "customer-groups", "customers", "product-rules")
 MODES = ("upsert", "replace", "dry-run")
-PROFILES = ("unleashed", "netsuite", "linnworks")
+PROFILES = ("unleashed", "cin7", "katana", "brightpearl", "linnworks", "netsuite", "business-central")
 TERMINAL = frozenset({"succeeded", "partially_succeeded", "failed"})
 BAR_WIDTH = 30
 
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument(
         "--profile", choices=PROFILES, help="prices: an ERP's export file, read through that system's file adapter"
     )
+    command.add_argument(
+        "--resource", help="with --profile: the file is that resource's native JSON payload (.json or .jsonl)"
+    )
     command.add_argument("--currency", help="with --profile: the currency of lists the file needs that do not exist")
     command.add_argument("--api", default=os.environ.get("TRADEPRICE_API_URL"), help="API URL with its stage")
     command.add_argument("--key", default=os.environ.get("TRADEPRICE_API_KEY"), help="an API key with 'write'")
@@ -95,6 +98,8 @@ def run_import(args: argparse.Namespace) -> int:
         request["sheet"] = args.sheet
     if args.profile:
         request["profile"] = args.profile
+    if args.resource:
+        request["resource"] = args.resource
     if args.currency:
         request["currency"] = args.currency.upper()
     created = api.call("POST", "/v1/imports", request)

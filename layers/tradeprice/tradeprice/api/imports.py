@@ -27,9 +27,14 @@ class ImportIn(BaseModel):
     """Import even when a guardrail would stop it (a price moving ×100, a replace removing most of a list)."""
     sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     """XLSX: the sheet to read (default: the first)."""
-    profile: Literal["unleashed", "netsuite", "linnworks"] | None = None
+    profile: (
+        Literal["unleashed", "cin7", "katana", "brightpearl", "linnworks", "netsuite", "business-central"] | None
+    ) = None
     """Prices: the file is an ERP's export (Unleashed pricing or products CSV, NetSuite item pricing, Linnworks
-    channel prices), read through that system's file adapter (docs/integrations/<system>.md)."""
+    channel prices), read through that system's file adapter (docs/integrations/<system>.md); with `resource`, the
+    system's native JSON payload (.json, or .jsonl one record per line), written as the integrations API writes it."""
+    resource: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z-]{0,63}$")] | None = None
+    """With a profile: the file is the native payload of this resource (as in /v1/integrations/{system}/{resource})."""
     currency: Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$")] | None = None
     """With a profile: the currency of the lists the file's rows need and that do not exist yet."""
     filename: Annotated[str, StringConstraints(min_length=1, max_length=255)] = "upload.csv"
@@ -50,6 +55,8 @@ class ImportIn(BaseModel):
             raise ValueError("a profile reads an ERP's price file: it needs kind prices and mode upsert or dry_run")
         if self.currency is not None and self.profile is None:
             raise ValueError("currency applies to files with a profile")
+        if self.resource is not None and self.profile is None:
+            raise ValueError("resource applies to native JSON payloads read with a profile")
         return self
 
     def to_options(self) -> "Options":
@@ -62,7 +69,9 @@ class ImportIn(BaseModel):
             force=self.force,
             sheet=self.sheet,
             profile=self.profile,
-            profile_options={"currency": self.currency} if self.currency else {},
+            profile_options={
+                name: value for name, value in (("currency", self.currency), ("resource", self.resource)) if value
+            },
         )
 
 

@@ -36,7 +36,8 @@ def check_profile(profile: str) -> None:
     """Raises InvalidFile unless the profile is a system with a documented file."""
     if profile not in files.PROFILES:
         raise InvalidFile(
-            f"no file profile '{profile}'; profiles with documented files: {', '.join(sorted(files.PROFILES))}"
+            f"no file profile '{profile}'; profiles with documented files: {', '.join(sorted(files.PROFILES))} "
+            "(for a system's native JSON payload, set resource too)"
         )
 
 

@@ -65,7 +65,7 @@ from tradeprice.files import (
 )
 from tradeprice.files.prices import Fingerprints
 from tradeprice.integrations.base import RowRule
-from tradeprice.logic import catalog, customers
+from tradeprice.logic import catalog, customers, import_native
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.import_profile import AdapterOptions, ProfileReader
 from tradeprice.logic.records import RecordResult, Status, describe
@@ -414,6 +414,8 @@ class ImportRun:
             "import running", extra={"phase": self.state.phase, "run": self.state.runs, "crashed": self.crashed}
         )
         try:
+            if self.state.profile is not None and "resource" in self.state.profile_options:
+                return self._native()
             if self.state.phase == "validate" and not self._validate():
                 return self.job
             if self.state.phase == "write" and not self._write():
@@ -422,6 +424,44 @@ class ImportRun:
                 return self._hand_off()
         except (InvalidFile, NotFound) as error:
             return self._finish(failure=error.detail)
+        return self._finish()
+
+    def _native(self) -> ImportJob:
+        """A system's native JSON payload (logic/import_native.py): read whole, mapped and written as the
+        integrations API writes it, in one pass; the counts and report rows from its per-record results."""
+        job, found = self.job, self.state.profile_options
+        assert self.state.profile is not None
+        stored = objects.open_object(job.bucket, job.key, job.version_id)
+        try:
+            body = b"".join(stored.chunks)
+        finally:
+            stored.close()
+        self.bytes_read = len(body)
+        payload, lines = import_native.read_payload(job.key, body)
+        options = AdapterOptions(
+            currency=found.get("currency"),
+            currencies=tuple(found.get("currencies") or ()),
+            currency_map=dict(found.get("currency_map") or {}),
+            price_list=job.price_list,
+            tier_names=dict(found.get("tier_names") or {}),
+            now=job.created_at,
+        )
+        applied = import_native.ingest(self.state.profile, str(found["resource"]), payload, options)
+        written, unchanged, refused = import_native.outcome(applied, lines)
+        rejections = _Rejections.new()
+        for rejection in refused:
+            rejections.add(rejection)
+        self.pending.extend(rejections.kept)
+        self.counts = ImportCounts(
+            rows_read=len(applied.results),
+            rows_written=written,
+            rows_unchanged=unchanged,
+            rows_rejected=rejections.rows,
+        )
+        total = len(applied.results)
+        self.records_done = total
+        self.stored = replace(self.stored, state=self.state.model_copy(update={"records_total": total}))
+        logger.info("native payload written", extra={"outcome": applied.summary(), "lists": applied.lists_created})
         return self._finish()
 
     def _validate(self) -> bool:

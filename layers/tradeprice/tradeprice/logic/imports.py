@@ -25,6 +25,8 @@ from tradeprice.data.jobs import JobState, StoredJob
 from tradeprice.domain.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from tradeprice.domain.types import SLUG_PATTERN, utc_now
 from tradeprice.errors import Conflict, InvalidFile, InvalidInput, NotFound
+from tradeprice.integrations import files
+from tradeprice.logic.import_native import check_native
 from tradeprice.logic.import_profile import check_profile
 from tradeprice.logic.import_run import Budget, ImportRun, JobTaken
 
@@ -97,7 +99,8 @@ class Options:
     profile: str | None = None
     """An ERP's file: its rows go through that system's file adapter (logic/import_profile.py)."""
     profile_options: dict[str, Any] = field(default_factory=dict)
-    """The adapter's options: `currency`, `tier_names`, `currency_map`."""
+    """The adapter's options: `currency`, `tier_names`, `currency_map`; for a native JSON payload also `resource`
+    (the integrations API's resource, logic/import_native.py) and `currencies` (NetSuite price levels)."""
 
 
 def parse_mode(text: str) -> ImportMode:
@@ -164,6 +167,19 @@ def resolve_options(key: str, metadata: dict[str, str], manifest: dict[str, Any]
             value = pick(option.replace("_", "-"), option)
             if value not in (None, ""):
                 profile_options[option] = _text_map(value, option)
+        resource = pick("resource")
+        if resource not in (None, ""):
+            profile_options["resource"] = str(resource).strip().lower()
+        elif target_is_json(key) and profile not in files.PROFILES:
+            raise InvalidFile(
+                f"a native JSON payload with profile '{profile}' needs its resource: set `resource` in the file's "
+                "metadata or manifest (the resource of POST /v1/integrations/{system}/{resource})"
+            )
+        currencies = pick("currencies")
+        if currencies not in (None, ""):
+            profile_options["currencies"] = _codes(currencies)
+    elif pick("resource") not in (None, ""):
+        raise InvalidFile("resource applies to native JSON payloads read with a profile: set profile too")
     options = Options(
         kind=target.kind,
         mode=mode,
@@ -175,6 +191,18 @@ def resolve_options(key: str, metadata: dict[str, str], manifest: dict[str, Any]
     )
     check_options(options)
     return options
+
+
+def target_is_json(name: str) -> bool:
+    """A .json or .jsonl file: with a profile that has no documented export file, it can only be the system's
+    native payload, so it needs a resource (a file profile's .jsonl without one is read as rows)."""
+    return name.lower().endswith((".json", ".jsonl"))
+
+
+def _codes(value: Any) -> list[str]:
+    """Currency codes: a manifest's JSON array, or metadata's comma-separated text."""
+    items = value if isinstance(value, list) else str(value).split(",")
+    return [str(item).strip().upper() for item in items if str(item).strip()]
 
 
 def _text_map(value: Any, name: str) -> dict[str, str]:
@@ -191,7 +219,16 @@ def _text_map(value: Any, name: str) -> dict[str, str]:
 
 def check_options(options: Options) -> None:
     if options.profile is not None:
-        check_profile(options.profile)
+        resource = options.profile_options.get("resource")
+        if resource is None:
+            check_profile(options.profile)
+        else:
+            check_native(options.profile, str(resource))
+            if options.mode is ImportMode.DRY_RUN:
+                raise InvalidFile(
+                    "dry_run is not available for a native JSON payload (profile with resource): it is written "
+                    "as POST /v1/integrations writes it; use upsert"
+                )
         if options.kind is not ImportKind.PRICES:
             raise InvalidFile(
                 f"a profile reads an ERP's price file: put it under imports/prices/, not imports/{options.kind.value}/"
@@ -405,6 +442,8 @@ def start_upload(options: Options, filename: str, started_by: str) -> Upload:
         metadata["profile"] = options.profile
         if "currency" in options.profile_options:
             metadata["currency"] = options.profile_options["currency"]
+        if "resource" in options.profile_options:
+            metadata["resource"] = options.profile_options["resource"]
     stored = StoredJob(
         job=ImportJob(
             id=job_id,
