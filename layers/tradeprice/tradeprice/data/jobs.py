@@ -21,10 +21,10 @@ from tradeprice.config import get_settings
 from tradeprice.data import codec
 from tradeprice.data.aws import build_client
 from tradeprice.data.batch import Item, call_with_retries
-from tradeprice.data.paging import decode_cursor, encode_cursor
+from tradeprice.data.reference import scan_page
 from tradeprice.domain.models import ImportJob
 from tradeprice.domain.types import Timestamp, utc_now
-from tradeprice.errors import Conflict, InvalidInput
+from tradeprice.errors import Conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -162,23 +162,8 @@ def get(job_id: str) -> ImportJob | None:
 
 def page(limit: int, cursor: str | None, updated_since: datetime | None) -> tuple[list[StoredJob], str | None]:
     """One page of every job (a Scan: jobs are keyed by id only); with `updated_since`, jobs changed since then."""
-    request: dict[str, Any] = {"TableName": _table(), "Limit": limit}
-    start = decode_cursor(cursor)
-    if start:
-        request["ExclusiveStartKey"] = start
-    if updated_since is not None:
-        request["FilterExpression"] = "updated_at >= :since"
-        request["ExpressionAttributeValues"] = {":since": {"S": codec.timestamp_text(updated_since)}}
-    try:
-        response = call_with_retries("scan", **request)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException":
-            raise InvalidInput(
-                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
-            ) from error
-        raise
-    jobs = [from_item(item) for item in response.get("Items", [])]
-    return jobs, encode_cursor(response.get("LastEvaluatedKey"))
+    items, next_cursor = scan_page(_table(), limit, cursor, updated_since)
+    return [from_item(item) for item in items], next_cursor
 
 
 # Continuations ----------------------------------------------------------------------------------------------------

@@ -79,11 +79,11 @@ def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ..
     return apply(collection.table, writes)
 
 
-def page(
-    collection: Collection[codec.M], limit: int, cursor: str | None, updated_since: datetime | None = None
-) -> tuple[list[codec.M], str | None]:
-    """One page of a whole table; with `updated_since`, only records changed at or after that instant."""
-    request: dict[str, Any] = {"TableName": collection.table, "Limit": limit}
+def scan_page(
+    table: str, limit: int, cursor: str | None, updated_since: datetime | None = None
+) -> tuple[list[Item], str | None]:
+    """One page of a whole table's raw items; with `updated_since`, only items changed at or after that instant."""
+    request: dict[str, Any] = {"TableName": table, "Limit": limit}
     start = decode_cursor(cursor)
     if start:
         request["ExclusiveStartKey"] = start
@@ -98,8 +98,15 @@ def page(
                 "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
             ) from error
         raise
-    records = [collection.from_item(item) for item in response.get("Items", [])]
-    return records, encode_cursor(response.get("LastEvaluatedKey"))
+    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))
+
+
+def page(
+    collection: Collection[codec.M], limit: int, cursor: str | None, updated_since: datetime | None = None
+) -> tuple[list[codec.M], str | None]:
+    """One page of a whole table; with `updated_since`, only records changed at or after that instant."""
+    items, next_cursor = scan_page(collection.table, limit, cursor, updated_since)
+    return [collection.from_item(item) for item in items], next_cursor
 
 
 def scan_all(collection: Collection[codec.M]) -> list[codec.M]:
