@@ -23,7 +23,7 @@ CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-po
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv run key token test template-check scan lint format bench build deploy clean
+.PHONY: help venv sam-venv scan-venv run key token test template-check scan lint format bench build deploy clean chromium
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -72,7 +72,17 @@ token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=
 	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) token --customer "$(CUSTOMER)" --ttl "$(TTL)" \
 	  $(if $(KID),--kid "$(KID)")
 
-test: venv sam-venv template-check ## Check the template, then run every test (unit, integration, e2e)
+# The console's browser tests drive Debian's Chromium through Playwright (Playwright's own browser download is not
+# used). Installed once, when missing; apt-get needs root, as on CI and the dev machines.
+CHROMIUM ?= /usr/bin/chromium
+
+chromium: ## Install Debian's Chromium for the browser tests, when it is missing
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+	  echo "Installing Chromium (Debian package) for the console's browser tests..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
+
+test: venv sam-venv template-check chromium ## Check the template, then run every test (unit, integration, e2e, browser)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
@@ -128,7 +138,7 @@ deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.
 	fi
 
 clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam .venv-scan for those)
-	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
+	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis tests/screenshots
 	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 # The middleware kit: Patchworks builds connectors from a Postman collection, generated here from the OpenAPI document.

@@ -13,7 +13,16 @@ from types import FrameType
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from devstack.seed import DEMO_PRICE_LISTS, DEMO_PRICES, DemoKeys, SeedError, create_demo_keys, seed
+from devstack.seed import (
+    DEMO_PRICE_LISTS,
+    DEMO_PRICES,
+    DemoKeys,
+    DemoStaff,
+    SeedError,
+    create_demo_keys,
+    create_demo_staff,
+    seed,
+)
 from devstack.stack import DEFAULT_TEMPLATE, DevStack
 
 DEFAULT_MOTO_PORT: Final = 5000
@@ -61,8 +70,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         try:
             keys = create_demo_keys()
+            staff = create_demo_staff()
         except Exception as error:
-            print(f"\nCreating the demo API keys failed: {error}", file=sys.stderr)
+            print(f"\nCreating the demo API keys and staff failed: {error}", file=sys.stderr)
             return 1
         seeded = False
         if not args.no_seed and not stop_requested.is_set():
@@ -72,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             except (SeedError, OSError) as error:
                 print(f"\nSeeding the demo data failed: {error}\n", file=sys.stderr)
         if not stop_requested.is_set():
-            print(banner(stack, keys, seeded=seeded), flush=True)
+            print(banner(stack, keys, seeded=seeded, staff=staff), flush=True)
         stop_requested.wait()
         print("\nStopping the local stack...", flush=True)
     finally:
@@ -80,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def banner(stack: DevStack, keys: DemoKeys, *, seeded: bool) -> str:
+def banner(stack: DevStack, keys: DemoKeys, *, seeded: bool, staff: tuple[DemoStaff, ...] = ()) -> str:
     """What to try: the URLs, the demo keys, and commands that work as printed (tests run them)."""
     api = stack.api_url
     endpoint = stack.endpoint_url
@@ -110,9 +120,17 @@ def banner(stack: DevStack, keys: DemoKeys, *, seeded: bool) -> str:
         "",
         f"tradeprice is running locally (stack {stack.stack_name}; moto at {endpoint}).",
         "",
-        f"  API     {api}",
-        f"  Bucket  {bucket}",
+        f"  API      {api}",
+        f"  Console  {api}/console",
+        f"  Bucket   {bucket}",
         "",
+        *(
+            ["Demo console sign-ins (staff may import and browse; only admins manage API keys):"]
+            + [f"  {member.group:<6} {member.email}   password {member.password}" for member in staff]
+            + [""]
+            if staff
+            else []
+        ),
         "Demo API keys. They live only in this run (in moto's memory) and vanish when the stack stops:",
         f"  write  {keys.write}   ERP / middleware: batch writes",
         f"  read   {keys.read}   storefront server: lookups for any customer",

@@ -317,7 +317,38 @@ def deploy(
         created = secretsmanager.create_secret(Name=str(properties["Name"]), SecretString=str(value))
         resolver.refs[logical_id] = str(created["ARN"])  # Ref of a secret is its ARN
 
+    _create_user_pools(session.client("cognito-idp"), resolver, resources)
+
     return _describe(path, template, resolver)
+
+
+def _create_user_pools(cognito: Any, resolver: Resolver, resources: Mapping[str, str]) -> None:
+    """Cognito user pools with their groups and app clients (the console's staff sign-in): what the local stack
+    and the authorizer need of them. `Ref` of a pool is its id, of a client its client id."""
+    for logical_id in (logical_id for logical_id, kind in resources.items() if kind == "AWS::Cognito::UserPool"):
+        properties = _properties(resolver, logical_id)
+        pool = cognito.create_user_pool(
+            PoolName=str(properties.get("UserPoolName", logical_id)),
+            **{
+                name: properties[name]
+                for name in ("UsernameAttributes", "AutoVerifiedAttributes")
+                if name in properties
+            },
+        )
+        resolver.refs[logical_id] = str(pool["UserPool"]["Id"])
+    for logical_id, kind in resources.items():
+        if kind == "AWS::Cognito::UserPoolGroup":
+            properties = _properties(resolver, logical_id)
+            cognito.create_group(UserPoolId=str(properties["UserPoolId"]), GroupName=str(properties["GroupName"]))
+        elif kind == "AWS::Cognito::UserPoolClient":
+            properties = _properties(resolver, logical_id)
+            client = cognito.create_user_pool_client(
+                UserPoolId=str(properties["UserPoolId"]),
+                ClientName=str(properties.get("ClientName", logical_id)),
+                GenerateSecret=bool(properties.get("GenerateSecret", False)),
+                ExplicitAuthFlows=list(properties.get("ExplicitAuthFlows", [])),
+            )
+            resolver.refs[logical_id] = str(client["UserPoolClient"]["ClientId"])
 
 
 def _generated_secret(spec: Mapping[str, Any]) -> str:
@@ -334,7 +365,16 @@ def _generated_secret(spec: Mapping[str, Any]) -> str:
 
 
 _CREATED_LOCALLY: Final = frozenset(
-    {"AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SSM::Parameter", "AWS::SecretsManager::Secret"}
+    {
+        "AWS::SQS::Queue",
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::SSM::Parameter",
+        "AWS::SecretsManager::Secret",
+        "AWS::Cognito::UserPool",
+        "AWS::Cognito::UserPoolGroup",
+        "AWS::Cognito::UserPoolClient",
+    }
 )
 
 # -- creation ----------------------------------------------------------------------------------------------------

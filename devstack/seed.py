@@ -18,9 +18,12 @@ __all__ = [
     "DEMO_PRICES",
     "DEMO_PRICE_LISTS",
     "DEMO_RULES",
+    "DEMO_STAFF",
     "DemoKeys",
+    "DemoStaff",
     "SeedError",
     "create_demo_keys",
+    "create_demo_staff",
     "request_json",
     "seed",
 ]
@@ -109,6 +112,49 @@ def create_demo_keys() -> DemoKeys:
         read=create_key("demo-read", {"read"}),
         admin=create_key("demo-admin", {"admin"}),
     )
+
+
+@dataclass(frozen=True)
+class DemoStaff:
+    """A console sign-in of the local stack: a user of its staff user pool, in one of its groups."""
+
+    email: str
+    password: str
+    group: str
+
+
+DEMO_STAFF: Final = (
+    # Demo passwords for the local stack only (moto's memory); they are printed in `make run`'s banner.
+    DemoStaff("admin@merchant.example", "Console-demo-2026", "admin"),  # nosec B106  # local demo sign-in
+    DemoStaff("staff@merchant.example", "Console-demo-2026", "staff"),  # nosec B106  # local demo sign-in
+)
+
+
+def create_demo_staff(staff: tuple[DemoStaff, ...] = DEMO_STAFF) -> tuple[DemoStaff, ...]:
+    """Create the demo staff in the running stack's user pool, with permanent passwords and their groups.
+
+    Call it while a DevStack runs: boto3 points at moto's server and STAFF_USER_POOL_ID names the pool. Staff of
+    a deployed stack are invited with `make staff`, and choose their own password at their first sign-in.
+    """
+    import os
+
+    import boto3
+
+    user_pool_id = os.environ["STAFF_USER_POOL_ID"]
+
+    cognito: Any = boto3.client("cognito-idp")
+    for member in staff:
+        cognito.admin_create_user(
+            UserPoolId=user_pool_id,
+            Username=member.email,
+            UserAttributes=[{"Name": "email", "Value": member.email}, {"Name": "email_verified", "Value": "true"}],
+            MessageAction="SUPPRESS",
+        )
+        cognito.admin_set_user_password(
+            UserPoolId=user_pool_id, Username=member.email, Password=member.password, Permanent=True
+        )
+        cognito.admin_add_user_to_group(UserPoolId=user_pool_id, Username=member.email, GroupName=member.group)
+    return staff
 
 
 def seed(api_url: str, write_key: str, *, timeout: float = 30) -> None:

@@ -1,4 +1,5 @@
-"""API Gateway REQUEST authorizer: who is calling, from `Authorization: Bearer <API key | customer token>`.
+"""API Gateway REQUEST authorizer: who is calling, from `Authorization: Bearer <API key | customer token | staff
+access token>` (a staff member signed in to the console with Cognito; their groups become scopes).
 
 Its answer is cached by API Gateway per Authorization header, so the policy allows the whole API and the
 context carries what the routes check (tradeprice/api/access.py). An unknown, forged or expired credential is
@@ -15,6 +16,7 @@ from tradeprice.data.secrets import token_secrets
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Unauthorized
 from tradeprice.logic.keys import verify_key
+from tradeprice.logic.staff import looks_like_jwt, verify_access_token
 
 logger = Logger()
 
@@ -53,6 +55,15 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
             logger.info("customer token refused", extra={"reason": refused.extensions.get("reason")})
             raise Exception("Unauthorized") from None
         return _allow(f"customer:{token.customer_id}", method_arn, {"scopes": "", "customer_id": token.customer_id})
+    if credential is not None and looks_like_jwt(credential):
+        member = verify_access_token(credential, utc_now())
+        if member is None:
+            logger.info("staff token refused")
+            raise Exception("Unauthorized")
+        scopes = " ".join(sorted(member.scopes))
+        return _allow(
+            f"staff:{member.email}", method_arn, {"scopes": scopes, "staff_expires_at": str(member.expires_at)}
+        )
     key = verify_key(credential) if credential is not None else None
     if key is None:
         logger.info("credential refused", extra={"present": credential is not None})

@@ -218,6 +218,7 @@ def test_functions_map_to_their_handler_modules(planned):
         "PriceLookupFunction": ("functions.price_lookup.app", "lambda_handler"),
         "FileImportFunction": ("functions.file_import.app", "lambda_handler"),
         "ImportsApiFunction": ("functions.imports_api.app", "lambda_handler"),
+        "ConsoleFunction": ("functions.console.app", "lambda_handler"),
         "IntegrationsApiFunction": ("functions.integrations_api.app", "lambda_handler"),
         "AuthorizerFunction": ("functions.authorizer.app", "lambda_handler"),
     }

@@ -102,7 +102,12 @@ def test_the_checked_in_collection_parses_and_is_what_the_document_generates(gen
 
 
 def test_every_route_of_the_openapi_document_is_a_request(generated):
-    documented = {(method.upper(), path) for path, operations in document()["paths"].items() for method in operations}
+    documented = {
+        (method.upper(), path)
+        for path, operations in document()["paths"].items()
+        for method in operations
+        if path.startswith("/v1/")  # the console's page (/console) is for a browser, not for middleware
+    }
     covered = {
         (
             request["method"],

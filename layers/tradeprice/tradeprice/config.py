@@ -25,6 +25,11 @@ class Settings(BaseModel):
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
 
+    staff_user_pool_id: str = ""
+    """The console's staff (a Cognito user pool); empty: no staff sign-in, API keys only."""
+    staff_client_id: str = ""
+    """The console's Cognito app client: only access tokens issued for it are accepted."""
+
     allowed_origins: str = ""
     """Comma-separated browser origins the lookup answers with CORS headers (e.g. https://shop.example.com)."""
 

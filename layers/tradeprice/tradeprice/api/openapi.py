@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from tradeprice.api import imports, integrations, lookup_schemas, schemas
+from tradeprice.api import console, imports, integrations, lookup_schemas, schemas
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 
 VERSION = "1.0.0"
@@ -35,6 +35,7 @@ _READ = ("read", "write")
 _WRITE = ("write",)
 _ADMIN = ("admin",)
 _LOOKUP = ("read", "customer token")
+_ANY = ("any credential",)
 
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/health", "Liveness", "meta", None, shape="raw"),
@@ -220,9 +221,44 @@ ROUTES: tuple[Route, ...] = (
         _READ,
         response=imports.ImportJobOut,
     ),
+    # The merchant console: its page, staff sessions (Cognito sign-in) and API key management.
+    Route("GET", "/console", "The merchant console (HTML page)", "console", None, shape="raw"),
+    Route("GET", "/console/{asset}", "The console's script, stylesheet and icon", "console", None, shape="raw"),
+    Route(
+        "POST",
+        "/v1/sessions",
+        "Sign a staff member in: a short-lived access token for the console (or a first sign-in's new password)",
+        "console",
+        None,
+        console.SessionIn,
+        console.SessionOut,
+        shape="session",
+    ),
+    Route("GET", "/v1/sessions/current", "Who this credential is, and its scopes", "console", _ANY),
+    Route(
+        "DELETE", "/v1/sessions/current", "Sign out: revoke the staff member's tokens", "console", _ANY, shape="gone"
+    ),
+    Route("GET", "/v1/keys", "List API keys (never their secrets)", "console", _ADMIN, response=console.KeysOut),
+    Route(
+        "POST",
+        "/v1/keys",
+        "Create an API key; the key is in this answer only",
+        "console",
+        _ADMIN,
+        console.KeyIn,
+        console.KeyCreatedOut,
+        shape="created",
+    ),
+    Route("DELETE", "/v1/keys/{key_id}", "Revoke an API key", "console", _ADMIN, shape="gone"),
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
+    console.SessionIn,
+    console.SessionOut,
+    console.NewPasswordOut,
+    console.KeyIn,
+    console.KeyCreatedOut,
+    console.KeysOut,
     schemas.PriceListIn,
     schemas.PricesIn,
     schemas.PriceIn,
@@ -416,6 +452,13 @@ def _responses(route: Route) -> dict[str, Any]:
             }
         case "created":
             ok = {"201": _json(record, "created")}
+        case "session":
+            ok = {
+                "201": _json(record, "signed in"),
+                "200": _json(_ref(console.NewPasswordOut), "a first sign-in: choose a new password"),
+            }
+        case "gone":
+            ok = {"204": {"description": "done"}}
         case _:
             ok = {"200": _json(record, "the record")}
             if route.method == "PUT":
@@ -473,7 +516,11 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 ("explain", {"type": "boolean"}),
             )
         ]
-    if route.method in {"PUT", "POST", "DELETE"} and route.scopes is not None and route.tag != "imports":
+    if (
+        route.method in {"PUT", "POST", "DELETE"}
+        and route.scopes is not None
+        and route.tag not in {"imports", "console"}
+    ):
         parameters.append(
             {
                 "name": "Idempotency-Key",
@@ -533,7 +580,8 @@ def document() -> dict[str, Any]:
                 "bearer": {
                     "type": "http",
                     "scheme": "bearer",
-                    "description": "An API key (tp_…) or a customer token (ct_…)",
+                    "description": "An API key (tp_…), a customer token (tp1.…) or a console staff member's "
+                    "access token (POST /v1/sessions)",
                 }
             },
         },

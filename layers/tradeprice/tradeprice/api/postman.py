@@ -82,6 +82,8 @@ def collection(spec: dict[str, Any] | None = None) -> dict[str, Any]:
     spec = spec if spec is not None else document()
     folders: dict[str, list[dict[str, Any]]] = {}
     for path, operations in spec["paths"].items():
+        if not path.startswith("/v1/"):  # the console's page is for people in a browser, not middleware
+            continue
         for method in METHODS:
             operation = operations.get(method)
             if operation is not None:

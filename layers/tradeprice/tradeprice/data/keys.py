@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from tradeprice.config import get_settings
 from tradeprice.data.batch import call_with_retries
@@ -37,8 +38,22 @@ def get(key_id: str) -> StoredKey | None:
     item = call_with_retries(
         "get_item", TableName=get_settings().api_keys_table, Key={"key_id": {"S": key_id}}, ConsistentRead=True
     ).get("Item")
-    if item is None:
-        return None
+    return None if item is None else _from_item(item)
+
+
+def scan_all() -> list[StoredKey]:
+    """Every key, revoked ones included (a merchant has tens of keys, not thousands)."""
+    keys: list[StoredKey] = []
+    request: dict[str, Any] = {"TableName": get_settings().api_keys_table}
+    while True:
+        response = call_with_retries("scan", **request)
+        keys.extend(_from_item(item) for item in response.get("Items", []))
+        if "LastEvaluatedKey" not in response:
+            return keys
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _from_item(item: dict[str, Any]) -> StoredKey:
     return StoredKey(
         key_id=item["key_id"]["S"],
         name=item["name"]["S"],

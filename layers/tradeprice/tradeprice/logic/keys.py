@@ -14,6 +14,7 @@ import sys
 
 from tradeprice.data import keys as key_store
 from tradeprice.domain.types import utc_now
+from tradeprice.errors import NotFound
 
 SCOPES = ("write", "read", "admin")
 _KEY = re.compile(r"^tp_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
@@ -25,13 +26,31 @@ def _hash(secret: str) -> str:
 
 def create_key(name: str, scopes: set[str]) -> str:
     """Make a key and return it: this is the only time its secret exists outside the caller's hands."""
+    return issue_key(name, scopes)[1]
+
+
+def issue_key(name: str, scopes: set[str]) -> tuple[key_store.StoredKey, str]:
+    """Make a key: its stored record (the secret's hash only) and the key itself, to be shown once."""
     unknown = scopes - set(SCOPES)
     if not scopes or unknown:
         raise ValueError(f"scopes must be some of {', '.join(SCOPES)}")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key_store.put(key_store.StoredKey(key_id, name, frozenset(scopes), _hash(secret), utc_now()))
-    return f"tp_{key_id}_{secret}"
+    stored = key_store.StoredKey(key_id, name, frozenset(scopes), _hash(secret), utc_now())
+    key_store.put(stored)
+    return stored, f"tp_{key_id}_{secret}"
+
+
+def list_keys() -> list[key_store.StoredKey]:
+    """Every key, newest first (revoked ones too, marked so)."""
+    return sorted(key_store.scan_all(), key=lambda key: key.created_at, reverse=True)
+
+
+def revoke_key(key_id: str) -> None:
+    """Revoke a key at once for new requests (API Gateway may honour a cached answer for up to 5 minutes)."""
+    if not re.fullmatch(r"[a-z0-9]{12}", key_id) or key_store.get(key_id) is None:
+        raise NotFound(f"no API key with id {key_id!r}", key_id=key_id)
+    key_store.revoke(key_id)
 
 
 def verify_key(presented: str) -> key_store.StoredKey | None:

@@ -322,15 +322,7 @@ def price_line(
         assert candidate.price_list is not None
         line = _apply(candidate.price_list, ladder, qty, tier_qty, ctx)
         if explain:
-            trail.append(
-                {
-                    "price_list": candidate.slug,
-                    "outcome": "priced",
-                    "via": list(ladder.via),
-                    "factor": str(ladder.factor),
-                    "unit_price": str(line.unit_price),
-                }
-            )
+            trail.append(_priced_step(candidate.slug, ladder, line, ctx))
         # Ties keep the earlier list, so `lowest` still honours the candidates' order.
         if best is None or _cheaper(line, best):
             best = line
@@ -351,6 +343,28 @@ def _verdict(entry: dict[str, object], winner: PricedLine) -> str:
     if entry["price_list"] == winner.price_list:
         return "won"
     return "equal_price" if Decimal(str(entry["unit_price"])) == winner.unit_price else "higher_price"
+
+
+def _priced_step(slug: str, ladder: Ladder, line: PricedLine, ctx: Context) -> dict[str, object]:
+    """The explain trail's step for a list that priced the line: the tier chosen, its price on the list (before
+    derivation), the factor and the customer's discount applied to it, and the exact amount before rounding."""
+    list_price = dict(ladder.tiers)[line.tier_min_qty] if line.tier_min_qty is not None else None
+    exact = (
+        _EXACT.multiply(list_price, _EXACT.multiply(_ONE - ctx.discount_percent / _HUNDRED, ladder.factor))
+        if list_price is not None
+        else None
+    )
+    return {
+        "price_list": slug,
+        "outcome": "priced",
+        "via": list(ladder.via),
+        "factor": str(ladder.factor),
+        "tier_min_qty": line.tier_min_qty,
+        "list_price": None if list_price is None else str(list_price),
+        "discount_percent": str(ctx.discount_percent),
+        "unrounded": None if exact is None else str(exact.normalize()),
+        "unit_price": str(line.unit_price),
+    }
 
 
 def _apply(price_list: PriceList, ladder: Ladder, qty: int, tier_qty: int, ctx: Context) -> PricedLine:
