@@ -199,6 +199,35 @@ def test_the_job_list_pages_with_a_cursor_and_a_link_header(call):
     assert pages >= 3
 
 
+def test_the_job_list_is_newest_first_across_pages(call):
+    # Given five jobs made one after the other
+    made = [call("post-import")["json"]["job_id"] for _ in range(5)]
+
+    # When the list is read two at a time
+    seen, query = [], {"limit": "2"}
+    while query is not None:
+        page = call("list-imports", query=query)["json"]
+        seen += [job["id"] for job in page["items"]]
+        query = (
+            {k: v[0] for k, v in parse_qs(urlsplit(page["links"]["next"]).query).items()}
+            if page["links"]["next"]
+            else None
+        )
+
+    # Then the newest comes first, the oldest last
+    assert seen == list(reversed(made))
+
+
+def test_a_cursor_of_another_listing_is_a_problem_naming_the_cursor(call):
+    from tradeprice.data.paging import encode_cursor
+
+    foreign = encode_cursor({"slug": {"S": "trade"}})
+    answer = call("list-imports", query={"cursor": foreign})
+
+    assert answer["statusCode"] == 422
+    assert answer["json"]["errors"][0]["field"] == "cursor"
+
+
 def test_the_job_list_filters_by_updated_since(call):
     call("post-import")
     assert call("list-imports", query={"updated_since": "2999-01-01T00:00:00Z"})["json"]["items"] == []

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from devstack.template import Resolver, StackContext, load_template
+from tradeprice.data import jobs
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 FUNCTIONS = (
@@ -17,6 +18,7 @@ FUNCTIONS = (
     "FileImportFunction",
     "ImportsApiFunction",
     "IntegrationsApiFunction",
+    "ConsoleFunction",
 )
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
@@ -160,13 +162,26 @@ def test_the_file_import_knows_where_to_queue_its_continuations(resources):
     assert variables["IMPORT_QUEUE_URL"] == {"Ref": "ImportQueue"}
 
 
+def test_import_jobs_are_indexed_newest_first_in_one_listing_partition(resources):
+    table = resources["ImportJobsTable"]["Properties"]
+    (index,) = table["GlobalSecondaryIndexes"]
+
+    assert index["IndexName"] == jobs.NEWEST_FIRST_INDEX
+    assert index["KeySchema"] == [
+        {"AttributeName": "listing", "KeyType": "HASH"},
+        {"AttributeName": "created_key", "KeyType": "RANGE"},
+    ]
+    assert index["Projection"] == {"ProjectionType": "ALL"}
+
+
 def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(resources):
     granted = grants(resources, "ImportsApiFunction")
 
     assert granted == {
         f"{BUCKET_ARN}/imports/*": {"s3:PutObject"},
         f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
-        "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+        "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "${ImportJobsTable.Arn}/index/newest-first": {"dynamodb:Query"},
     }
 
 
@@ -550,3 +565,48 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
     handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
     assert '"ImportsFailed"' in handler
+
+
+# -- the merchant console ------------------------------------------------------------------------------------------
+
+
+def test_the_console_function_manages_key_records_and_nothing_else(resources):
+    # Sign-in, sign-out and token checks are Cognito calls authorised by the user's password or token, not IAM.
+    assert grants(resources, "ConsoleFunction") == {
+        "ApiKeysTable": {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Scan"}
+    }
+
+
+def test_only_the_console_page_its_assets_and_sign_in_skip_the_authorizer(resources):
+    events = resources["ConsoleFunction"]["Properties"]["Events"]
+    public = {
+        (event["Properties"]["Method"], event["Properties"]["Path"])
+        for event in events.values()
+        if event["Properties"].get("Auth", {}).get("Authorizer") == "NONE"
+    }
+    assert public == {("get", "/console"), ("get", "/console/{asset}"), ("post", "/v1/sessions")}
+
+
+def test_staff_sign_in_is_per_person_invited_by_an_admin_with_short_lived_revocable_tokens(resources):
+    pool = resources["StaffUserPool"]["Properties"]
+    client = resources["ConsoleClient"]["Properties"]
+    groups = {
+        resource["Properties"]["GroupName"]
+        for resource in resources.values()
+        if resource["Type"] == "AWS::Cognito::UserPoolGroup"
+    }
+
+    assert pool["AdminCreateUserConfig"] == {"AllowAdminCreateUserOnly": True}
+    assert pool["UsernameAttributes"] == ["email"]
+    assert groups == {"admin", "staff"}
+    assert client["GenerateSecret"] is False  # a browser cannot keep a client secret
+    assert client["EnableTokenRevocation"] is True
+    assert client["AccessTokenValidity"] <= 60
+    assert client["TokenValidityUnits"]["AccessToken"] == "minutes"
+
+
+def test_the_authorizer_and_the_console_know_the_staff_pool_and_client(resources):
+    for function in ("AuthorizerFunction", "ConsoleFunction"):
+        variables = resources[function]["Properties"]["Environment"]["Variables"]
+        assert variables["STAFF_USER_POOL_ID"] == {"Ref": "StaffUserPool"}
+        assert variables["STAFF_CLIENT_ID"] == {"Ref": "ConsoleClient"}

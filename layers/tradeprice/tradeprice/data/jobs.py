@@ -21,18 +21,23 @@ from tradeprice.config import get_settings
 from tradeprice.data import codec
 from tradeprice.data.aws import build_client
 from tradeprice.data.batch import Item, call_with_retries
-from tradeprice.data.reference import scan_page
+from tradeprice.data.paging import decode_cursor, encode_cursor
 from tradeprice.domain.models import ImportJob
 from tradeprice.domain.types import Timestamp, utc_now
-from tradeprice.errors import Conflict
+from tradeprice.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 Phase = Literal["validate", "write", "remove"]
 
-_EXTRA = ("state", "revision", "lease_token", "lease_until", "updated_at")
+_EXTRA = ("state", "revision", "lease_token", "lease_until", "updated_at", "listing", "created_key")
 """Attributes of a job item that are not the ImportJob."""
+
+NEWEST_FIRST_INDEX = "newest-first"
+"""The jobs table's index of every job by creation time: one partition (`listing`), sorted by `created_key`.
+Import jobs arrive at human pace (files, not requests), far below one partition's write rate."""
+_LISTING = "import-job"
 
 
 class JobState(BaseModel):
@@ -93,6 +98,8 @@ def to_item(stored: StoredJob) -> Item:
     item["state"] = {"M": codec.to_item(stored.state)}
     item["revision"] = {"N": str(stored.revision)}
     item["updated_at"] = {"S": codec.timestamp_text(stored.updated_at or utc_now())}
+    item["listing"] = {"S": _LISTING}
+    item["created_key"] = {"S": f"{codec.timestamp_text(stored.job.created_at)}#{stored.job.id}"}
     if stored.lease_token is not None and stored.lease_until is not None:
         item["lease_token"] = {"S": stored.lease_token}
         item["lease_until"] = {"N": repr(stored.lease_until)}
@@ -161,9 +168,33 @@ def get(job_id: str) -> ImportJob | None:
 
 
 def page(limit: int, cursor: str | None, updated_since: datetime | None) -> tuple[list[StoredJob], str | None]:
-    """One page of every job (a Scan: jobs are keyed by id only); with `updated_since`, jobs changed since then."""
-    items, next_cursor = scan_page(_table(), limit, cursor, updated_since)
-    return [from_item(item) for item in items], next_cursor
+    """One page of every job, newest first (a Query of the newest-first index); with `updated_since`, only jobs
+    changed since then."""
+    request: dict[str, Any] = {
+        "TableName": _table(),
+        "IndexName": NEWEST_FIRST_INDEX,
+        "KeyConditionExpression": "listing = :listing",
+        "ExpressionAttributeValues": {":listing": {"S": _LISTING}},
+        "ScanIndexForward": False,
+        "Limit": limit,
+    }
+    start = decode_cursor(cursor)
+    if start is not None:
+        if set(start) != {"id", "listing", "created_key"} or any(set(value) != {"S"} for value in start.values()):
+            raise InvalidInput("cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}])
+        request["ExclusiveStartKey"] = start
+    if updated_since is not None:
+        request["FilterExpression"] = "updated_at >= :since"
+        request["ExpressionAttributeValues"][":since"] = {"S": codec.timestamp_text(updated_since)}
+    try:
+        response = call_with_retries("query", **request)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") == "ValidationException":
+            raise InvalidInput(
+                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
+            ) from error
+        raise
+    return [from_item(item) for item in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
 
 
 # Continuations ----------------------------------------------------------------------------------------------------
