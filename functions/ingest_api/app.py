@@ -17,6 +17,7 @@ from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.domain.authors import acting_as
 from tradeprice.errors import InvalidInput
+from tradeprice.files.export import prices_csv
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.records import RecordResult, summary
 
@@ -136,6 +137,8 @@ def list_prices(slug: str) -> Response[str]:
     caller(*READERS)
     query = page_query()
     prices, next_cursor = catalog.page_prices(slug, query.limit, query.cursor, query.updated_since)
+    if paging.wants_csv(app.current_event.headers):
+        return paging.csv_page_response(app.current_event, prices_csv(prices), next_cursor)
     return listing([views.price_view(p) for p in prices], next_cursor)
 
 

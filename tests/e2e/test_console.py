@@ -294,3 +294,48 @@ def test_a_staff_member_without_admin_rights_cannot_manage_keys(page, local_stac
     created = api.post("/v1/keys", key=token, json={"name": "sneaky", "scopes": ["admin"]})
     assert created.status_code == 403
     assert created.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_list_exported_as_csv_imports_back_unchanged(
+    page, local_stack, staff, api: Api, keys: DemoKeys, price_list, tmp_path: Path
+):
+    # Given a list of three SKUs: a ladder, a unit of measure, a SKU with a space and a slash, a fourth decimal
+    stored = [
+        {"sku": "BOLT-M8", "tiers": [{"min_qty": 1, "price": "0.50"}, {"min_qty": 100, "price": "0.45"}]},
+        {"sku": "NUT-M8", "tiers": [{"min_qty": 1, "price": "0.12"}], "unit_of_measure": "box"},
+        {"sku": "WASHER M8/10", "tiers": [{"min_qty": 1, "price": "0.0525"}]},
+    ]
+    assert api.put(f"/v1/price-lists/{price_list}/prices", key=keys.write, json={"prices": stored}).status_code == 200
+    before = api.get(f"/v1/price-lists/{price_list}/prices", key=keys.read).json()["items"]
+    sign_in(page, local_stack, STAFF)
+    # When staff export it from the list's page
+    page.get_by_role("link", name="Price lists").click()
+    page.get_by_role("button", name=f"Prices of {price_list}").click()
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Export as CSV").click()
+    assert download.value.suggested_filename == f"{price_list}-prices.csv"
+    saved = tmp_path / download.value.suggested_filename
+    download.value.save_as(saved)
+    exported = saved.read_text(encoding="utf-8-sig")
+    # Then the file is in the import format, one row per tier
+    lines = exported.splitlines()
+    assert lines[0] == "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version"
+    assert sorted(lines[1:]) == [
+        "BOLT-M8,1,0.50,,,,",
+        "BOLT-M8,100,0.45,,,,",
+        "NUT-M8,1,0.12,box,,,",
+        "WASHER M8/10,1,0.0525,,,,",
+    ]
+    # When they import it back unedited
+    page.get_by_role("link", name="Import a file").click()
+    page.get_by_label("Price list", exact=True).select_option(price_list)
+    page.locator("#import-file").set_input_files(str(saved))
+    page.get_by_role("button", name="Import", exact=True).click()
+    # Then nothing changes: every row is unchanged, nothing written
+    expect(page.locator("#import-status")).to_have_text(re.compile(r"^Done\.$"), timeout=60_000)
+    counts = page.locator("table.counts tbody tr td")
+    expect(counts.nth(0)).to_have_text("4")  # rows read
+    expect(counts.nth(1)).to_have_text("0")  # written
+    expect(counts.nth(2)).to_have_text("4")  # unchanged
+    screenshot(page, "console-export-reimported")
+    assert api.get(f"/v1/price-lists/{price_list}/prices", key=keys.read).json()["items"] == before

@@ -254,8 +254,8 @@ let chosenFile = null;
 
 async function loadImportForm() {
   const select = $("#import-list");
-  const current = select.value;
   const lists = await api("GET", "/v1/price-lists?limit=1000");
+  const current = select.value; // read after the request: staff may have chosen meanwhile
   replace(
     select,
     el("option", { value: "" }, "Named in the file (price_list column)"),
@@ -536,7 +536,8 @@ async function showList(list) {
   const detail = $("#list-detail");
   const form = el("form", { class: "inline", role: "search", novalidate: true },
     el("div", { class: "field" }, el("label", { for: "list-sku" }, `Find a SKU on ${list.slug}`), el("input", { id: "list-sku", type: "search", autocomplete: "off" })),
-    el("button", { type: "submit" }, "Find"));
+    el("button", { type: "submit" }, "Find"),
+    el("button", { type: "button", id: "export-csv", onclick: () => exportCsv(list).catch((error) => notice(error.message)) }, "Export as CSV"));
   const results = el("div", { id: "list-prices" });
   replace(detail, el("h2", { tabindex: "-1", id: "list-heading" }, `${list.name} (${list.slug})`), el("p", { class: "muted" }, derivation(list)), form, results);
   form.addEventListener("submit", async (event) => {

@@ -562,6 +562,17 @@ def document() -> dict[str, Any]:
                 "required": True,
                 "content": {"application/json": {"schema": _ref(route.request)}},
             }
+        if (route.method, route.path) == ("GET", "/v1/price-lists/{slug}/prices"):
+            # The console's export: the same page as a CSV in the import format (Accept: text/csv).
+            operation["responses"]["200"]["content"]["text/csv"] = {
+                "schema": {"type": "string"},
+                "example": "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version\r\n"
+                "BOLT-M8,1,0.50,,,,\r\nBOLT-M8,100,0.45,,,,\r\n",
+            }
+            operation["description"] += (
+                " With Accept: text/csv, the page is a CSV file in the import format (long layout, one row per"
+                " tier), re-importable as it is; the next page is in the Link header."
+            )
         paths.setdefault(route.path, {})[route.method.lower()] = operation
     return {
         "openapi": "3.1.0",

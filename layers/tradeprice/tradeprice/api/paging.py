@@ -45,13 +45,33 @@ def _since(text: str | None) -> datetime | None:
     return moment
 
 
+def _next_link(event: APIGatewayProxyEvent, next_cursor: str | None) -> str | None:
+    if not next_cursor:
+        return None
+    query = {k: v for k, v in (event.query_string_parameters or {}).items() if k != "cursor"}
+    query["cursor"] = next_cursor
+    return f"{event.path}?{urlencode(query)}"
+
+
+def wants_csv(headers: dict[str, str] | None) -> bool:
+    """The client asked for CSV (`Accept: text/csv`) rather than JSON."""
+    accept = {name.lower(): value for name, value in (headers or {}).items()}.get("accept", "")
+    return any(part.split(";")[0].strip().lower() == "text/csv" for part in accept.split(","))
+
+
+def csv_page_response(event: APIGatewayProxyEvent, csv_text: str, next_cursor: str | None) -> Response[str]:
+    """A page as a CSV file: the next page (if any) is in the `Link` header only."""
+    headers = {"Content-Disposition": 'attachment; filename="prices.csv"'}
+    next_link = _next_link(event, next_cursor)
+    if next_link:
+        headers["Link"] = f'<{next_link}>; rel="next"'
+    return Response(status_code=200, content_type="text/csv; charset=utf-8", body=csv_text, headers=headers)
+
+
 def page_response(event: APIGatewayProxyEvent, items: list[Any], next_cursor: str | None) -> Response[str]:
-    links: dict[str, str | None] = {"next": None}
     headers = {}
-    if next_cursor:
-        query = {k: v for k, v in (event.query_string_parameters or {}).items() if k != "cursor"}
-        query["cursor"] = next_cursor
-        links["next"] = f"{event.path}?{urlencode(query)}"
+    links: dict[str, str | None] = {"next": _next_link(event, next_cursor)}
+    if links["next"]:
         headers["Link"] = f'<{links["next"]}>; rel="next"'
     document = {"items": items, "links": links}
     return Response(status_code=200, content_type="application/json", body=dump_json(document), headers=headers)
