@@ -76,7 +76,7 @@ class StackEnvironment:
 def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
-    with DevStack(api_port=0, moto_port=0, parameters={"ReferenceCacheSeconds": "0"}) as stack:
+    with DevStack(api_port=0, moto_port=0) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},
