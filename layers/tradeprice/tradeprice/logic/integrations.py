@@ -15,6 +15,9 @@ from pydantic import ValidationError
 
 from tradeprice import integrations
 from tradeprice.data import reference
+from tradeprice.data.keys import StoredKey
+from tradeprice.domain import authors
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.domain.models import Customer, CustomerGroup, Price, PriceList, ProductRule
 from tradeprice.errors import Forbidden, InvalidInput, TradepriceError, Unauthorized
 from tradeprice.integrations import linnworks
@@ -365,14 +368,15 @@ def ingest(system: str, resource: str, payload: Any, options: Options) -> Applie
 
 def linnworks_price_update(token: Any, payload: Any, options: Options) -> Applied:
     """Linnworks' channel price push, authenticated by the write key it carries in its body (see authorize)."""
-    authorize(token)
+    key = authorize(token)
     mapped = linnworks.price_push(payload, options)
     if not mapped.records:
         return Applied(mapped.system, mapped.resource, [], [])
-    return apply(mapped, options)
+    with acting_as(Author("api_key", key.key_id, name=key.name, request=authors.current().request)):
+        return apply(mapped, options)
 
 
-def authorize(token: Any) -> None:
+def authorize(token: Any) -> StoredKey:
     """A tradeprice API key with the write scope, sent where the caller cannot send a header.
 
     Linnworks puts its credential in the JSON body (`AuthorizationToken`), which an API Gateway authorizer never
@@ -386,6 +390,7 @@ def authorize(token: Any) -> None:
         raise Unauthorized("AuthorizationToken is not a valid tradeprice API key")
     if not key.scopes & {"write", "admin"}:
         raise Forbidden("this API key lacks the 'write' scope", required_scopes=["write"])
+    return key
 
 
 def apply(mapped: Mapped, options: Options) -> Applied:
@@ -393,9 +398,10 @@ def apply(mapped: Mapped, options: Options) -> Applied:
     if not mapped.records:
         raise InvalidInput("the payload holds no records", [{"field": "body", "reason": "no records"}])
     run = _Run(mapped, options)
-    run.price_lists()
-    run.customer_groups()
-    run.customer_records()
-    run.product_rules()
-    run.relink(run.prices())
+    with acting_as(authors.current().through(mapped.system)):
+        run.price_lists()
+        run.customer_groups()
+        run.customer_records()
+        run.product_rules()
+        run.relink(run.prices())
     return Applied(mapped.system, mapped.resource, run.results(), run.created)
