@@ -58,6 +58,8 @@ class Applied:
     resource: str
     results: list[NativeResult]
     lists_created: list[str]
+    warnings: list[FieldError] = field(default_factory=list)
+    """About the payload beside its records (e.g. a link to a customer the payload does not hold)."""
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -78,6 +80,7 @@ class Applied:
             "resource": self.resource,
             "summary": self.summary(),
             "price_lists_created": self.lists_created,
+            "warnings": self.warnings,
             "results": [result.as_dict() for result in self.results],
         }
 
@@ -296,7 +299,9 @@ class _Run:
             document = write.document
             slug = document["price_list"]
             if slug not in self.lists:
-                continue  # removing a SKU from a list that does not exist: nothing to do
+                # Removing a SKU from a list that does not exist: nothing to do, and the record says so.
+                self.note(write.origins, "price", f"{slug}/{document['sku']}", "unchanged")
+                continue
             index = len(by_list[slug])
             if not document["tiers"]:
                 by_list[slug].append((write, PriceWrite(index, document["sku"], None)))
@@ -397,11 +402,11 @@ def apply(mapped: Mapped, options: Options) -> Applied:
     """Write a mapped batch; every native record answers, in input order."""
     if not mapped.records:
         raise InvalidInput("the payload holds no records", [{"field": "body", "reason": "no records"}])
-    run = _Run(mapped, options)
+    run = _Run(mapped.account(), options)
     with acting_as(authors.current().through(mapped.system)):
         run.price_lists()
         run.customer_groups()
         run.customer_records()
         run.product_rules()
         run.relink(run.prices())
-    return Applied(mapped.system, mapped.resource, run.results(), run.created)
+    return Applied(mapped.system, mapped.resource, run.results(), run.created, mapped.notes)
