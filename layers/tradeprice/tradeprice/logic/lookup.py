@@ -1,6 +1,6 @@
 """The lookup: gather one customer's context, read every needed price and rule in one parallel round, price the cart.
 
-Round trips (PRODUCT.md §7): list definitions, groups and the customer come from a short-lived in-function cache
+Round trips (docs/data-model.md): list definitions, groups and the customer come from a short-lived in-function cache
 (`REFERENCE_CACHE_SECONDS`, default 30 s); when any is missing they are read together, in one round. Prices and
 product rules are never cached: all their keys are known once the context is, so they are read in one more round.
 A warm lookup is therefore one round, a cold one two.
