@@ -1,4 +1,4 @@
-"""Price resolution (PRODUCT.md §3) as pure functions: no I/O, so every rule is tested in isolation.
+"""Price resolution (docs/pricing-rules.md) as pure functions: no I/O, so every rule is tested in isolation.
 
 The caller gathers the customer, the group and list definitions (`customer_context` / `list_context`), reads the
 stored ladders and product rules that `reads_needed` names, and `price_cart` answers every line.
