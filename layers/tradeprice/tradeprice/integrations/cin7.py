@@ -19,7 +19,6 @@ from tradeprice.integrations.base import (
     ListSpec,
     Mapped,
     Options,
-    blank,
     currency_code,
     decimal,
     group_write,
@@ -106,10 +105,7 @@ def products(payload: Any, options: Options) -> Mapped:
                 mapped.error(index, native, "must be an object")
                 continue
             customer_id = read(mapped, index, f"{native}.CustomerID", entry.get("CustomerID"), required_text)
-            currency = entry.get("CustomerCurrency")
-            code = (
-                None if blank(currency) else read(mapped, index, f"{native}.CustomerCurrency", currency, currency_code)
-            )
+            code = optional(mapped, index, f"{native}.CustomerCurrency", entry.get("CustomerCurrency"), currency_code)
             if customer_id is None:
                 continue
             name = text(entry.get("CustomerName")) or customer_id

@@ -67,8 +67,7 @@ def price_lists(payload: Any, options: Options) -> Mapped:
         name = read(mapped, index, "name", entry.get("name"), text)
         active = read(mapped, index, "is_active", entry.get("is_active"), flag)
         updated = read(mapped, index, "updated_at", entry.get("updated_at"), moment)
-        currency_raw = entry.get("currency")
-        currency = None if blank(currency_raw) else read(mapped, index, "currency", currency_raw, currency_code)
+        currency = optional(mapped, index, "currency", entry.get("currency"), currency_code)
         if identifier is None:
             continue
         spec = ListSpec(

@@ -137,8 +137,7 @@ def price_levels(payload: Any, options: Options) -> Mapped:
     currencies = options.currencies or ((options.currency,) if options.currency else ())
     for index, level in objects(mapped, records_of(payload, ENVELOPES), lambda e: text(e.get("name"))):
         name = read(mapped, index, "name", level.get("name"), required_text)
-        raw = level.get("discountPct")
-        adjustment = None if blank(raw) else read(mapped, index, "discountPct", raw, percent)
+        adjustment = optional(mapped, index, "discountPct", level.get("discountPct"), percent)
         inactive = read(mapped, index, "isInactive", level.get("isInactive"), flag)
         if name is None:
             continue
@@ -230,8 +229,7 @@ def _rule(mapped: Mapped, index: int, item: dict[str, Any], sku: str, version: A
         return
     bounds: dict[str, int | None] = {}
     for native, canonical in (("minimumQuantity", "min_qty"), ("maximumQuantity", "max_qty")):
-        raw = item.get(native)
-        bounds[canonical] = None if blank(raw) else read(mapped, index, native, raw, whole, zero_is=0) or None
+        bounds[canonical] = optional(mapped, index, native, item.get(native), whole, zero_is=0) or None
     document: dict[str, Any] = {"group": BASE_GROUP, "sku": sku, **bounds}
     if version is not None:
         document["source_version"] = version

@@ -148,7 +148,7 @@ def products(payload: Any, options: Options) -> Mapped:
 
 
 def _minimum_rule(mapped: Mapped, index: int, sku: str, value: Any, version: Any) -> None:
-    minimum = None if blank(value) else read(mapped, index, "MinimumSaleQuantity", value, whole, zero_is=0)
+    minimum = optional(mapped, index, "MinimumSaleQuantity", value, whole, zero_is=0)
     if minimum is None and not blank(value):
         return
     document: dict[str, Any] = {"group": BASE_GROUP, "sku": sku, "min_qty": minimum or None}
