@@ -3,7 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
@@ -51,7 +51,19 @@ def page_response(event: APIGatewayProxyEvent, items: list[Any], next_cursor: st
     if next_cursor:
         query = {k: v for k, v in (event.query_string_parameters or {}).items() if k != "cursor"}
         query["cursor"] = next_cursor
-        links["next"] = f"{event.path}?{urlencode(query)}"
+        links["next"] = f"{_this_page(event)}?{urlencode(query)}"
         headers["Link"] = f'<{links["next"]}>; rel="next"'
     document = {"items": items, "links": links}
     return Response(status_code=200, content_type="application/json", body=dump_json(document), headers=headers)
+
+
+def _this_page(event: APIGatewayProxyEvent) -> str:
+    """This request's absolute URL without its query, as the client called it: scheme, host and the path the
+    API was reached by (`requestContext.path` keeps the stage, `/dev/v1/...`, or a custom domain's base path).
+    """
+    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+    context = event.raw_event.get("requestContext") or {}
+    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+    host = headers.get("host") or context.get("domainName") or ""
+    path = context.get("path") or event.path
+    return f"{scheme}://{host}{quote(path, safe='/:@!$&()*+,;=-._~%')}"

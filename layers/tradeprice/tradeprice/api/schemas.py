@@ -33,6 +33,7 @@ from tradeprice.domain.types import (
     SourceVersion,
     Timestamp,
 )
+from tradeprice.errors import InvalidInput
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.records import RecordResult, describe
 
@@ -154,6 +155,22 @@ class CustomerIn(CustomerOneIn):
 
 class CustomersIn(Request):
     customers: Annotated[list[Any], _batch("customers")]
+
+
+class CustomerEmailQuery(Request):
+    """GET /v1/customers?email=…: compared as stored (trimmed, lower-cased)."""
+
+    email: Email
+
+
+def email_query(email: str) -> str:
+    try:
+        return CustomerEmailQuery(email=email).email
+    except ValidationError as error:
+        raise InvalidInput(
+            "email must be an email address such as buyer@example.com",
+            [{"field": "email", "reason": "an email address", "value": email}],
+        ) from error
 
 
 def customer_parser(index: int, raw: Any) -> tuple[int, Customer]:
