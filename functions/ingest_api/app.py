@@ -175,6 +175,7 @@ def post_prices_batch() -> Response[str]:
 @app.get("/v1/skus/<sku>/prices")
 def prices_of_sku(sku: str) -> dict[str, Any]:
     caller(*READERS)
+    sku = schemas.sku_path(sku)
     return {"sku": sku, "items": [views.price_view(p) for p in catalog.prices_of_sku(sku)]}
 
 
@@ -217,10 +218,10 @@ def delete_group(slug: str) -> dict[str, Any]:
 def list_customers() -> Response[str]:
     caller(Scope.WRITE)
     query_string = app.current_event.query_string_parameters or {}
+    query = page_query()
     if "email" in query_string:  # a filter: the one customer with it, or an empty page
         found_one = customers.find_customer_by_email(schemas.email_query(query_string["email"]))
         return listing([views.record_view(found_one)] if found_one else [], None)
-    query = page_query()
     found, next_cursor = customers.page_customers(query.limit, query.cursor, query.updated_since)
     return listing([views.record_view(c) for c in found], next_cursor)
 
@@ -268,6 +269,7 @@ def post_rules_batch() -> Response[str]:
 @app.get("/v1/skus/<sku>/rules")
 def rules_of_sku(sku: str) -> dict[str, Any]:
     caller(*READERS)
+    sku = schemas.sku_path(sku)
     return {"sku": sku, "items": [views.record_view(rule) for rule in customers.rules_for_sku(sku)]}
 
 

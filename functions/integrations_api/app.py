@@ -6,6 +6,7 @@
 Each route is thin: check the caller, parse, one call into logic, map the result.
 """
 
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -79,7 +80,11 @@ def post_native(system: str, resource: str) -> Response[str]:
     applied = logic.ingest(system, resource, parse_json(app.current_event.body), options)
     logger.info("native batch written", extra={"system": system, "resource": resource, "outcome": applied.summary()})
     count(system, applied.summary())
-    return json_response(applied.http_status(), integrations.applied_view(applied))
+    document = integrations.applied_view(applied)
+    if applied.http_status() == 422:  # every record failed: a problem, still carrying each record's result
+        detail = f"none of the {len(applied.results)} native records was stored; each result names its errors"
+        return problems.problem(HTTPStatus.UNPROCESSABLE_ENTITY, "batch-rejected", detail, **document)
+    return json_response(applied.http_status(), document)
 
 
 @metrics.log_metrics

@@ -51,6 +51,11 @@ def decode_cursor(listing: str, cursor: str | None) -> dict[str, Any] | None:
     return position
 
 
+def looks_issued(cursor: str) -> bool:
+    """Whether a cursor has the shape this module issues (the signature is checked where it is decoded)."""
+    return len(cursor) <= MAX_CURSOR_LENGTH and _CURSOR.fullmatch(cursor) is not None
+
+
 def _refused(reason: str) -> InvalidInput:
     return InvalidInput(
         "cursor is not one this API issued for this listing: follow links.next from the previous page",
