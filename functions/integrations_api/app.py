@@ -17,9 +17,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from tradeprice.api import idempotency, integrations, problems
-from tradeprice.api.access import Scope, caller_from
+from tradeprice.api.access import Scope, author_from, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
+from tradeprice.domain.authors import acting_as
 from tradeprice.errors import TradepriceError
 from tradeprice.logic import integrations as logic
 
@@ -52,11 +53,11 @@ def linnworks_price_update() -> Response[str]:
     try:
         body = app.current_event.body
         token = integrations.linnworks_token(body)
-        logic.authorize(token)
+        key = logic.authorize(token)
         payload = parse_json(body)
         integrations.same_token(payload, token)
         options = integrations.options_from(app.current_event.query_string_parameters)
-        applied = logic.linnworks_price_update(payload, options)
+        applied = logic.linnworks_price_update(key, payload, options)
     except TradepriceError as error:
         logger.info("linnworks push refused", extra={"problem": type(error).__name__, "detail": error.detail})
         return json_response(problems.problem_for(error).status_code, integrations.linnworks_error(error.detail))
@@ -90,8 +91,9 @@ def post_native(system: str, resource: str) -> Response[str]:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    key = idempotency.key_of(event)
-    principal = ((event.get("requestContext") or {}).get("authorizer") or {}).get("principal")
-    if key is None or not principal:  # the Linnworks push has no authorizer, and sends no Idempotency-Key
-        return app.resolve(event, context)
-    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)
+    with acting_as(author_from(event.get("requestContext"))):
+        key = idempotency.key_of(event)
+        principal = ((event.get("requestContext") or {}).get("authorizer") or {}).get("principal")
+        if key is None or not principal:  # the Linnworks push has no authorizer, and sends no Idempotency-Key
+            return app.resolve(event, context)
+        return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)

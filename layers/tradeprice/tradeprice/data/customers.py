@@ -18,6 +18,7 @@ from tradeprice.data.batch import batch_get, call_with_retries, parallel_map
 from tradeprice.data.reference import CUSTOMERS, get
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer
+from tradeprice.domain.types import utc_now
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
 
@@ -80,7 +81,8 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
     stored_version = previous.get("version_key") if previous is not None else None
     if version is not None and stored_version is not None and version < Decimal(stored_version["N"]):
         return "stale"
-    put_customer: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": CUSTOMERS.to_item(customer)}
+    item = codec.stamped(CUSTOMERS.to_item(customer), utc_now())
+    put_customer: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": item}
     if version is not None:
         put_customer["ConditionExpression"] = _NOT_OLDER
         put_customer["ExpressionAttributeValues"] = {":version": {"N": str(version)}}
@@ -122,8 +124,17 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
 
 
 def delete_customer(customer: Customer) -> None:
-    """Remove the customer and release its email, together."""
+    """Remove the customer and release its email, together; stamped with its deleter first (see versioned.py)."""
     settings = get_settings()
+    call_with_retries(
+        "update_item",
+        TableName=CUSTOMERS.table,
+        Key=CUSTOMERS.key(customer.id),
+        UpdateExpression="SET #by = :by",
+        ConditionExpression="attribute_exists(id)",
+        ExpressionAttributeNames={"#by": codec.CHANGED_BY},
+        ExpressionAttributeValues={":by": codec.stamped({}, utc_now())[codec.CHANGED_BY]},
+    )
     call_with_retries(
         "transact_write_items",
         TransactItems=[
