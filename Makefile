@@ -18,12 +18,13 @@ MOTO_PORT ?= 5000
 STACK ?=
 TTL ?= 900
 KID ?=
+FUZZ_EXAMPLES ?= 100
 CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-port $(MOTO_PORT))
 
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv run key token test template-check scan lint format bench build deploy clean chromium
+.PHONY: help venv sam-venv scan-venv run key token staff test fuzz template-check scan lint format bench build deploy clean chromium
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -82,8 +83,19 @@ chromium: ## Install Debian's Chromium for the browser tests, when it is missing
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 
+staff: venv ## Invite a console user: make staff EMAIL=jo@merchant.example GROUP=admin|staff [STACK=<deployed stack> REGION=...]
+	@if [ -z "$(EMAIL)" ] || [ -z "$(GROUP)" ]; then \
+	  echo "usage: make staff EMAIL=<email> GROUP=admin|staff [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
+	fi
+	@$(VENV)/bin/python -m devstack.staff --email "$(EMAIL)" --group "$(GROUP)" \
+	  $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-port $(MOTO_PORT))
+
 test: venv sam-venv template-check chromium ## Check the template, then run every test (unit, integration, e2e, browser)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# schemathesis.toml says which schemathesis defaults this API differs from, and why.
+fuzz: venv ## Fuzz the API on the local stack: schemathesis, every check and phase (stateful too), FUZZ_EXAMPLES=100 per operation
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/e2e/test_api_fuzz.py -k schemathesis_with_every_check
 
 template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
 	$(VENV)/bin/cfn-lint template.yaml

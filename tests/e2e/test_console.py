@@ -339,3 +339,23 @@ def test_a_list_exported_as_csv_imports_back_unchanged(
     expect(counts.nth(2)).to_have_text("4")  # unchanged
     screenshot(page, "console-export-reimported")
     assert api.get(f"/v1/price-lists/{price_list}/prices", key=keys.read).json()["items"] == before
+
+
+def test_the_sync_log_shows_what_an_erp_sent_wrong(page, local_stack, staff, api: Api, keys: DemoKeys, price_list):
+    # Given an ERP's batch with one bad record among good ones
+    prices = [
+        {"sku": "BOLT-M8", "tiers": [{"min_qty": 1, "price": "0.50"}]},
+        {"sku": "NUT-M8", "tiers": [{"min_qty": 1, "price": "twelve"}]},
+    ]
+    answer = api.put(f"/v1/price-lists/{price_list}/prices", key=keys.write, json={"prices": prices})
+    assert answer.status_code == 207
+    # When staff open the sync log
+    sign_in(page, local_stack, STAFF)
+    page.get_by_role("link", name="Sync log").click()
+    # Then the rejected record is there: who sent it, the request, the record and what was wrong
+    row = page.locator("#sync-table tbody tr", has_text="NUT-M8").first
+    expect(row).to_contain_text("demo-write")
+    expect(row).to_contain_text(f"PUT /v1/price-lists/{price_list}/prices")
+    expect(row).to_contain_text("2")  # the second record of the batch
+    expect(row).to_contain_text("price")
+    screenshot(page, "console-sync-log")

@@ -110,7 +110,16 @@ def test_every_writer_of_lists_and_groups_may_bump_their_generation_stamps_and_o
 def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
     granted = grants(resources, "IngestApiFunction")
 
-    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "StampsTable"}
+    assert set(granted) == {
+        *DATA_TABLES,
+        "CustomerEmailsTable",
+        "IdempotencyTable",
+        "StampsTable",
+        "SyncLogTable",
+        CURSOR_SECRET,
+    }
+    assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
+    assert granted["SyncLogTable"] == {"dynamodb:PutItem", "dynamodb:Query"}
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -130,6 +139,11 @@ def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
     }
     for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction", "ImportsApiFunction"):
         assert "ApiKeysTable" not in grants(resources, function)
+        assert "{'Ref': 'CustomerTokenSecret'}" not in grants(resources, function)
+
+
+CURSOR_SECRET = "{'Ref': 'PagingCursorSecret'}"
+"""Signs paging cursors; read by the functions that serve listings, never by the authorizer."""
 
 
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
@@ -189,6 +203,7 @@ def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(res
         f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         "${ImportJobsTable.Arn}/index/newest-first": {"dynamodb:Query"},
+        CURSOR_SECRET: {"secretsmanager:GetSecretValue"},
     }
 
 
@@ -215,10 +230,11 @@ ALL_TABLES = (
     "ImportJobsTable",
     "IdempotencyTable",
     "StampsTable",
+    "SyncLogTable",
 )
 
 
-def test_the_template_declares_the_ten_tables(resources):
+def test_the_template_declares_the_eleven_tables(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
@@ -249,6 +265,7 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, 
         ("CustomerEmailsTable", [("email", "HASH")]),
         ("ApiKeysTable", [("key_id", "HASH")]),
         ("StampsTable", [("id", "HASH")]),
+        ("SyncLogTable", [("day", "HASH"), ("at_id", "RANGE")]),
     ],
 )
 def test_table_keys_are_the_ones_the_data_layer_uses(resources, table, keys):
@@ -585,6 +602,15 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert '"ImportsFailed"' in handler
 
 
+def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(template, resources):
+    properties = resources["PriceLookupFunction"]["Properties"]
+
+    assert template["Parameters"]["LookupSnapStart"]["Default"] == "false"
+    assert template["Conditions"]["LookupSnapStartOn"] == {"Fn::Equals": [{"Ref": "LookupSnapStart"}, "true"]}
+    assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["LookupSnapStartOn", "PublishedVersions", "None"]}}
+    assert properties["AutoPublishAlias"] == "live"  # SnapStart only snapshots published versions
+
+
 # -- the merchant console ------------------------------------------------------------------------------------------
 
 
@@ -628,3 +654,19 @@ def test_the_authorizer_and_the_console_know_the_staff_pool_and_client(resources
         variables = resources[function]["Properties"]["Environment"]["Variables"]
         assert variables["STAFF_USER_POOL_ID"] == {"Ref": "StaffUserPool"}
         assert variables["STAFF_CLIENT_ID"] == {"Ref": "ConsoleClient"}
+
+
+def test_only_the_consoles_own_origin_may_use_presigned_links_from_a_browser(resources):
+    (rule,) = resources["ImportsBucket"]["Properties"]["CorsConfiguration"]["CorsRules"]
+
+    assert rule["AllowedOrigins"] == [
+        {"Fn::Sub": "https://${TradepriceApi}.execute-api.${AWS::Region}.${AWS::URLSuffix}"}
+    ]
+    assert sorted(rule["AllowedMethods"]) == ["GET", "PUT"]
+
+
+def test_the_sync_log_expires_by_ttl(resources):
+    assert resources["SyncLogTable"]["Properties"]["TimeToLiveSpecification"] == {
+        "AttributeName": "expires_at",
+        "Enabled": True,
+    }

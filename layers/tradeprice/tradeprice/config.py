@@ -26,7 +26,12 @@ class Settings(BaseModel):
     imports_bucket: str = "tradeprice-imports"
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
+    cursor_secret_id: str = "tradeprice/paging-cursor-secret"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret whose random string signs list endpoints' paging cursors."""
 
+    sync_log_table: str = "tradeprice-sync-log"
+    sync_log_days: Annotated[int, Field(ge=1, le=90)] = 14
+    """How long the sync log keeps a batch with rejected records (DynamoDB TTL deletes it after)."""
     staff_user_pool_id: str = ""
     """The console's staff (a Cognito user pool); empty: no staff sign-in, API keys only."""
     staff_client_id: str = ""

@@ -1,11 +1,12 @@
 """Request and response shapes of the console's routes: staff sessions (/v1/sessions) and API keys (/v1/keys)."""
 
 from datetime import UTC, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, StringConstraints
 
 from tradeprice.data.keys import StoredKey
+from tradeprice.data.sync_log import SyncBatch
 from tradeprice.logic.staff import Session, StaffMember
 
 StaffEmail = Annotated[
@@ -99,4 +100,41 @@ def key_out(key: StoredKey) -> KeyOut:
         scopes=sorted(key.scopes),  # type: ignore[arg-type]
         created_at=key.created_at,
         revoked=key.revoked,
+    )
+
+
+class RejectedRecordOut(BaseModel):
+    index: int
+    """The record's position in the batch (from 0)."""
+    key: str | None
+    errors: list[dict[str, Any]]
+    """Each field at fault: field, reason (and value)."""
+
+
+class SyncBatchOut(BaseModel):
+    """An API batch that had rejected records: who sent it, where, and what was wrong."""
+
+    id: str
+    at: datetime
+    principal: str
+    """Who sent it: the API key's name (or the staff member)."""
+    method: str
+    route: str
+    """The request's path."""
+    records: int
+    rejected_count: int
+    rejected: list[RejectedRecordOut]
+    """The first 50 rejected records."""
+
+
+def sync_batch_out(batch: SyncBatch) -> SyncBatchOut:
+    return SyncBatchOut(
+        id=batch.id,
+        at=batch.at,
+        principal=batch.principal,
+        method=batch.method,
+        route=batch.route,
+        records=batch.records,
+        rejected_count=batch.rejected_count,
+        rejected=[RejectedRecordOut.model_validate(record) for record in batch.rejected],
     )

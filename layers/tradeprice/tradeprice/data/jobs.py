@@ -24,7 +24,7 @@ from tradeprice.data.batch import Item, call_with_retries
 from tradeprice.data.paging import decode_cursor, encode_cursor
 from tradeprice.domain.models import ImportJob
 from tradeprice.domain.types import Timestamp, utc_now
-from tradeprice.errors import Conflict, InvalidInput
+from tradeprice.errors import Conflict
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -178,23 +178,17 @@ def page(limit: int, cursor: str | None, updated_since: datetime | None) -> tupl
         "ScanIndexForward": False,
         "Limit": limit,
     }
-    start = decode_cursor(cursor)
+    listing = f"query:{_table()}/{NEWEST_FIRST_INDEX}"
+    start = decode_cursor(listing, cursor)
     if start is not None:
-        if set(start) != {"id", "listing", "created_key"} or any(set(value) != {"S"} for value in start.values()):
-            raise InvalidInput("cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}])
         request["ExclusiveStartKey"] = start
     if updated_since is not None:
         request["FilterExpression"] = "updated_at >= :since"
         request["ExpressionAttributeValues"][":since"] = {"S": codec.timestamp_text(updated_since)}
-    try:
-        response = call_with_retries("query", **request)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException":
-            raise InvalidInput(
-                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
-            ) from error
-        raise
-    return [from_item(item) for item in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
+    response = call_with_retries("query", **request)
+    return [from_item(item) for item in response.get("Items", [])], encode_cursor(
+        listing, response.get("LastEvaluatedKey")
+    )
 
 
 # Continuations ----------------------------------------------------------------------------------------------------
