@@ -3,6 +3,8 @@
 Each route is thin: check the caller's scope, parse, one call into logic, map the result.
 """
 
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -17,7 +19,7 @@ from tradeprice.api.console import sync_batch_out
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.domain.authors import acting_as
-from tradeprice.errors import InvalidInput
+from tradeprice.errors import InvalidInput, NotFound
 from tradeprice.files.export import prices_csv
 from tradeprice.logic import catalog, customers, sync_log
 from tradeprice.logic.records import RecordResult, summary
@@ -89,12 +91,40 @@ def health() -> dict[str, str]:
 
 @app.get("/v1/openapi.json")
 def openapi_document() -> Response[str]:
-    return json_response(200, openapi.document())
+    request_path = str((app.current_event.raw_event.get("requestContext") or {}).get("path") or "")
+    return json_response(200, openapi.served_document(request_path))
 
 
 @app.get("/v1/docs")
 def interactive_docs() -> Response[str]:
-    return Response(status_code=200, content_type="text/html; charset=utf-8", body=openapi.docs_page("openapi.json"))
+    headers = {"Content-Security-Policy": DOCS_POLICY, "X-Content-Type-Options": "nosniff", "Cache-Control": "no-cache"}
+    return Response(status_code=200, content_type="text/html; charset=utf-8", body=openapi.docs_page(), headers=headers)
+
+
+SWAGGER_UI = Path(__file__).resolve().parent / "swagger_ui"
+_DOCS_ASSETS = {
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "docs.js": "text/javascript; charset=utf-8",
+}
+# Swagger UI sets styles from script (allowed) and its own stylesheet; images of its icons are data: URLs.
+DOCS_POLICY = (
+    "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; "
+    "connect-src 'self'; form-action 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
+
+
+@cache
+def _docs_asset(name: str) -> str:
+    return (SWAGGER_UI / name).read_text(encoding="utf-8")
+
+
+@app.get("/v1/docs/<asset>")
+def docs_asset(asset: str) -> Response[str]:
+    if asset not in _DOCS_ASSETS:
+        raise NotFound(f"the docs page has no file {asset!r}")
+    headers = {"Cache-Control": "public, max-age=86400", "X-Content-Type-Options": "nosniff"}
+    return Response(status_code=200, content_type=_DOCS_ASSETS[asset], body=_docs_asset(asset), headers=headers)
 
 
 # Price lists ------------------------------------------------------------------------------------------------------

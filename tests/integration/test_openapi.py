@@ -72,5 +72,38 @@ def test_the_document_and_docs_page_are_served_without_a_key(call_api):
     assert served["json"]["paths"]["/v1/pricing/lookup"]["post"]["requestBody"]
     docs = ingest_api.lambda_handler(load_event("ingest_api/docs"), LambdaContext())
     assert docs["statusCode"] == 200
-    assert "SwaggerUIBundle" in docs["body"]
-    assert 'url: "openapi.json"' in docs["body"]
+    # Swagger UI comes from this API (the vendored swagger-ui-dist), never from a CDN, and no script is inline
+    assert '<script src="docs/swagger-ui-bundle.js"></script>' in docs["body"]
+    assert '<script src="docs/docs.js"></script>' in docs["body"]
+    assert "https://" not in docs["body"]
+    assert "<script>" not in docs["body"]
+    assert "script-src 'self';" in docs["multiValueHeaders"]["Content-Security-Policy"][0]
+
+
+def test_the_served_document_keeps_the_stage_in_its_server(call_api):
+    served = call_api("ingest_api/openapi")
+
+    assert served["json"]["servers"] == [{"url": "/dev"}]
+
+
+@pytest.mark.parametrize("asset", ["swagger-ui-bundle.js", "swagger-ui.css", "docs.js"])
+def test_the_docs_pages_files_are_served_without_a_key(asset):
+    event = load_event("ingest_api/docs")
+    event = {**event, "path": f"/v1/docs/{asset}", "resource": "/v1/docs/{asset}", "pathParameters": {"asset": asset}}
+
+    answer = ingest_api.lambda_handler(event, LambdaContext())
+
+    assert answer["statusCode"] == 200
+    assert len(answer["body"]) > 100
+
+
+def test_nothing_else_is_served_from_the_docs_folder():
+    event = load_event("ingest_api/docs")
+    event = {
+        **event,
+        "path": "/v1/docs/README.md",
+        "resource": "/v1/docs/{asset}",
+        "pathParameters": {"asset": "README.md"},
+    }
+
+    assert ingest_api.lambda_handler(event, LambdaContext())["statusCode"] == 404

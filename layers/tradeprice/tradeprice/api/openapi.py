@@ -47,6 +47,14 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/health", "Liveness", "meta", None, shape="raw"),
     Route("GET", "/v1/openapi.json", "This document", "meta", None, shape="raw"),
     Route("GET", "/v1/docs", "Interactive API documentation", "meta", None, shape="raw"),
+    Route(
+        "GET",
+        "/v1/docs/{asset}",
+        "The docs page's Swagger UI files (served here, never from a CDN)",
+        "meta",
+        None,
+        shape="raw",
+    ),
     Route("GET", "/v1/price-lists", "List price lists", "price lists", _READ, response=PriceList, shape="page"),
     Route(
         "PUT",
@@ -264,7 +272,7 @@ ROUTES: tuple[Route, ...] = (
         "GET",
         "/v1/sync-log",
         "Recent API batches that had rejected records, newest first (kept 14 days)",
-        "console",
+        "sync log",
         _READ,
         response=console.SyncBatchOut,
         shape="page",
@@ -718,12 +726,21 @@ def document() -> dict[str, Any]:
     }
 
 
-def docs_page(document_url: str) -> str:
-    """Swagger UI, loaded from its CDN in the reader's browser, pointed at the served document."""
-    return f"""<!doctype html>
+def docs_page() -> str:
+    """Swagger UI, served by this API (GET /v1/docs/{asset}: the vendored swagger-ui-dist), pointed at the served
+    document. No inline script: the page's Content-Security-Policy forbids it."""
+    return """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>tradeprice API</title>
-<link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css"></head>
+<meta name="viewport" content="width=device-width, initial-scale=1"><link rel="icon" href="data:,">
+<link rel="stylesheet" href="docs/swagger-ui.css"></head>
 <body><div id="ui"></div>
-<script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
-<script>SwaggerUIBundle({{url: "{document_url}", dom_id: "#ui"}});</script>
+<script src="docs/swagger-ui-bundle.js"></script>
+<script src="docs/docs.js"></script>
 </body></html>"""
+
+
+def served_document(request_path: str) -> dict[str, Any]:
+    """The document as served at `request_path` (e.g. /dev/v1/openapi.json, stage included): its server is the
+    API's base path, so "Try it out" on the docs page reaches the API under its stage."""
+    base = request_path[: -len("/v1/openapi.json")] if request_path.endswith("/v1/openapi.json") else ""
+    return {**document(), "servers": [{"url": base or "/"}]}
