@@ -186,10 +186,17 @@ def tables(resources: dict[str, Any]) -> list[str]:
     return [name for name, resource in resources.items() if resource["Type"] == "AWS::DynamoDB::Table"]
 
 
-ALL_TABLES = (*DATA_TABLES, "CustomerEmailsTable", "ApiKeysTable", "ImportJobsTable", "IdempotencyTable")
+ALL_TABLES = (
+    *DATA_TABLES,
+    "CustomerEmailsTable",
+    "ApiKeysTable",
+    "ImportJobsTable",
+    "IdempotencyTable",
+    "HistoryTable",
+)
 
 
-def test_the_template_declares_the_nine_tables(resources):
+def test_the_template_declares_the_ten_tables(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
