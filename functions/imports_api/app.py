@@ -1,4 +1,4 @@
-"""Imports API: merchants' tools upload files through presigned URLs and follow their import jobs (PRODUCT.md §4, §5).
+"""Imports API: merchants' tools upload files through presigned URLs and follow their import jobs (docs/imports.md).
 
 POST /v1/imports makes a queued job and a presigned PUT with the job's options signed in; the file's arrival in
 the bucket starts the import (the import function finds the job by the upload's x-amz-meta-job-id).

@@ -1,4 +1,4 @@
-"""Ingestion API: ERPs and middleware write price lists, prices, groups, customers and rules (PRODUCT.md §4).
+"""Ingestion API: ERPs and middleware write price lists, prices, groups, customers and rules (docs/api.md).
 
 Each route is thin: check the caller's scope, parse, one call into logic, map the result.
 """

@@ -1,6 +1,6 @@
-"""Price lookup: what a signed-in trade customer pays for each line of a cart (PRODUCT.md §3).
+"""Price lookup: what a signed-in trade customer pays for each line of a cart (docs/pricing-rules.md).
 
-Who may ask (PRODUCT.md §4): a key with the `read` scope, for any customer or price list it names; a customer
+Who may ask (docs/auth.md): a key with the `read` scope, for any customer or price list it names; a customer
 token, for its own customer only (the authorizer verified it and put the customer id in the request context).
 
 Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive Powertools handler):

@@ -1,4 +1,4 @@
-"""Request models of the lookup (PRODUCT.md §3–§4). Kept apart from the write-side schemas so the lookup
+"""Request models of the lookup (docs/pricing-rules.md). Kept apart from the write-side schemas so the lookup
 function imports none of the write path."""
 
 from typing import Annotated, Any, Self

@@ -1,4 +1,4 @@
-"""Request models of the public API (PRODUCT.md §4), mapped explicitly to the domain.
+"""Request models of the public API (docs/api.md), mapped explicitly to the domain.
 
 Batches are validated record by record (`parse_records`), so one bad record becomes that record's error and
 blocks nothing else.

@@ -1,4 +1,4 @@
-"""File imports (PRODUCT.md §5; docs/imports.md): a file in the imports bucket becomes records through the write
+"""File imports (docs/imports.md): a file in the imports bucket becomes records through the write
 path the API uses (catalog, customers), and is never half-applied by surprise.
 
 This module is where a file meets its job: which job an object version is (one per version; the one POST

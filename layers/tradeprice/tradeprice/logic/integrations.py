@@ -58,6 +58,8 @@ class Applied:
     resource: str
     results: list[NativeResult]
     lists_created: list[str]
+    warnings: list[FieldError] = field(default_factory=list)
+    """About the payload beside its records (e.g. a link to a customer the payload does not hold)."""
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -78,6 +80,7 @@ class Applied:
             "resource": self.resource,
             "summary": self.summary(),
             "price_lists_created": self.lists_created,
+            "warnings": self.warnings,
             "results": [result.as_dict() for result in self.results],
         }
 
@@ -269,7 +272,9 @@ class _Run:
             current = stored.get((document["group"], document["sku"]))
             owned = {name: document.get(name) for name in write.owns}
             if current is None and all(value is None for value in owned.values()):
-                continue  # nothing to set and nothing stored to clear
+                # Nothing to set and nothing stored to clear: the record says so.
+                self.note(write.origins, "product_rule", f"{document['group']}/{document['sku']}", "unchanged")
+                continue
             base = current.model_dump(exclude={"updated_at", "source_version"}, exclude_none=True) if current else {}
             merged = {**base, **document, **owned}
             merged = {name: value for name, value in merged.items() if value is not None}
@@ -296,7 +301,9 @@ class _Run:
             document = write.document
             slug = document["price_list"]
             if slug not in self.lists:
-                continue  # removing a SKU from a list that does not exist: nothing to do
+                # Removing a SKU from a list that does not exist: nothing to do, and the record says so.
+                self.note(write.origins, "price", f"{slug}/{document['sku']}", "unchanged")
+                continue
             index = len(by_list[slug])
             if not document["tiers"]:
                 by_list[slug].append((write, PriceWrite(index, document["sku"], None)))
@@ -397,11 +404,11 @@ def apply(mapped: Mapped, options: Options) -> Applied:
     """Write a mapped batch; every native record answers, in input order."""
     if not mapped.records:
         raise InvalidInput("the payload holds no records", [{"field": "body", "reason": "no records"}])
-    run = _Run(mapped, options)
+    run = _Run(mapped.account(), options)
     with acting_as(authors.current().through(mapped.system)):
         run.price_lists()
         run.customer_groups()
         run.customer_records()
         run.product_rules()
         run.relink(run.prices())
-    return Applied(mapped.system, mapped.resource, run.results(), run.created)
+    return Applied(mapped.system, mapped.resource, run.results(), run.created, mapped.notes)
