@@ -569,3 +569,12 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
     handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
     assert '"ImportsFailed"' in handler
+
+
+def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(template, resources):
+    properties = resources["PriceLookupFunction"]["Properties"]
+
+    assert template["Parameters"]["LookupSnapStart"]["Default"] == "false"
+    assert template["Conditions"]["LookupSnapStartOn"] == {"Fn::Equals": [{"Ref": "LookupSnapStart"}, "true"]}
+    assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["LookupSnapStartOn", "PublishedVersions", "None"]}}
+    assert properties["AutoPublishAlias"] == "live"  # SnapStart only snapshots published versions
