@@ -76,7 +76,7 @@ def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
     # Two sandboxes per function at most: concurrent requests to one function still run side by side.
-    with DevStack(api_port=0, moto_port=0, parameters={"ReferenceCacheSeconds": "0"}, concurrency=2) as stack:
+    with DevStack(api_port=0, moto_port=0, concurrency=2) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},

@@ -13,7 +13,6 @@ from functions.integrations_api import app as integrations_api
 from functions.price_lookup import app as price_lookup
 from tests.conftest import load_event
 from tests.unit.integration_fixtures import EMAIL_OPTIONAL, needs_optional_email
-from tradeprice.data import reference_cache
 from tradeprice.errors import NotFound
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.keys import create_key
@@ -132,7 +131,6 @@ def test_unleashed_customer_prices_arriving_after_the_customer_relink_it(post, l
         "unleashed-tier-trade",
         "unleashed-default",
     ]
-    reference_cache.clear()  # a warm lookup function rereads customers after REFERENCE_CACHE_SECONDS
     line = lookup("ACME", ("BOLT-M8", 100), at="2026-06-01T00:00:00Z")["BOLT-M8"]
     assert line["price_list"] == "unleashed-customer-acme"
 

@@ -233,7 +233,6 @@ def test_function_environment_merges_globals_with_the_functions_own(planned):
     assert lookup["PRICES_TABLE"] == ingest["PRICES_TABLE"] == "tradeprice-local-PricesTable"
     assert lookup["IMPORTS_BUCKET"] == planned.physical_name("ImportsBucket") == "tradeprice-local-imports-123456789012"
     assert lookup["PRICE_STRATEGY"] == "first"
-    assert lookup["REFERENCE_CACHE_SECONDS"] == "30"
     assert "PRICE_STRATEGY" not in ingest
     assert lookup["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
 
@@ -243,12 +242,11 @@ def test_parameters_reach_the_environment():
         TEMPLATE,
         region="eu-west-2",
         account_id="123456789012",
-        parameters={"Stage": "prod", "PriceStrategy": "lowest", "ReferenceCacheSeconds": "0"},
+        parameters={"Stage": "prod", "PriceStrategy": "lowest", "LogRetentionDays": "7"},
     )
 
     environment = deployment.function_environment("PriceLookupFunction")
     assert environment["PRICE_STRATEGY"] == "lowest"
-    assert environment["REFERENCE_CACHE_SECONDS"] == "0"
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert deployment.apis[0].stage == "prod"
 
@@ -327,7 +325,7 @@ def test_every_table_is_created_with_the_templates_keys_and_settings(deployed):
         assert table["SSEDescription"]["Status"] == "ENABLED"
         backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert len(deployed.table_names) == 9
+    assert len(deployed.table_names) == 10
 
 
 def test_the_idempotency_ttl_and_the_token_secret_exist(deployed):

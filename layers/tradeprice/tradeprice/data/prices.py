@@ -89,10 +89,12 @@ def from_item(item: Item) -> Price:
     return Price.model_validate(document)
 
 
-def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses."""
+def get_many(keys: Iterable[tuple[str, str]], *, consistent: bool = False) -> dict[tuple[str, str], Item]:
+    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses (and reads them
+    strongly consistently: docs/pricing-rules.md, Freshness)."""
     unique = list(dict.fromkeys(keys))
-    items = batch_get(get_settings().prices_table, [key(price_list, sku) for price_list, sku in unique])
+    keys_read = [key(price_list, sku) for price_list, sku in unique]
+    items = batch_get(get_settings().prices_table, keys_read, consistent=consistent)
     return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
 
 

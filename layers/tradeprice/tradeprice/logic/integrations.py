@@ -272,7 +272,9 @@ class _Run:
             current = stored.get((document["group"], document["sku"]))
             owned = {name: document.get(name) for name in write.owns}
             if current is None and all(value is None for value in owned.values()):
-                continue  # nothing to set and nothing stored to clear
+                # Nothing to set and nothing stored to clear: the record says so.
+                self.note(write.origins, "product_rule", f"{document['group']}/{document['sku']}", "unchanged")
+                continue
             base = current.model_dump(exclude={"updated_at", "source_version"}, exclude_none=True) if current else {}
             merged = {**base, **document, **owned}
             merged = {name: value for name, value in merged.items() if value is not None}
