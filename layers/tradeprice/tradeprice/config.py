@@ -26,6 +26,8 @@ class Settings(BaseModel):
     imports_bucket: str = "tradeprice-imports"
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
+    cursor_secret_id: str = "tradeprice/paging-cursor-secret"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret whose random string signs list endpoints' paging cursors."""
 
     allowed_origins: str = ""
     """Comma-separated browser origins the lookup answers with CORS headers (e.g. https://shop.example.com)."""
