@@ -117,6 +117,7 @@ def page(
 ) -> tuple[list[Entry], str | None]:
     """A page of one record's history, newest first, optionally between `since` and `until` (both inclusive)."""
     condition = "pk = :pk"
+    listing = f"history:{partition(record, key)}"  # a cursor pages this record's history and no other listing
     values: dict[str, Any] = {":pk": {"S": partition(record, key)}}
     if since is not None and until is not None:
         condition += " AND sk BETWEEN :since AND :until"
@@ -135,11 +136,12 @@ def page(
         "ScanIndexForward": False,
         "Limit": limit,
     }
-    start = decode_cursor(cursor)
+    start = decode_cursor(listing, cursor)
     if start:
         request["ExclusiveStartKey"] = start
     response = call_with_retries("query", **request)
-    return [from_item(item) for item in response.get("Items", [])], encode_cursor(response.get("LastEvaluatedKey"))
+    next_cursor = encode_cursor(listing, response.get("LastEvaluatedKey"))
+    return [from_item(item) for item in response.get("Items", [])], next_cursor
 
 
 def first_after(record: str, key: dict[str, str], instant: datetime) -> Entry | None:
