@@ -16,6 +16,7 @@ from devstack.infra import Deployment, deploy
 from devstack.moto_server import make_dynamodb_writes_atomic
 from devstack.stream_source import StreamReader
 from functions.change_stream import app as change_stream
+from tests.asyncapi_validation import assert_valid_event
 from tests.conftest import TEMPLATE, reset_caches
 
 WEBHOOK_URL = "https://hooks.example.com/tradeprice"
@@ -67,7 +68,10 @@ class ChangeStream:
             if not messages:
                 return found
             for message in messages:
-                found.append(json.loads(message["Body"]))
+                event = json.loads(message["Body"])
+                assert event["source"] == "tradeprice"
+                assert_valid_event(event["detail-type"], event["detail"])  # every event the tests see
+                found.append(event)
                 sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
 
     def details(self, detail_type: str | None = None) -> list[dict[str, Any]]:

@@ -9,6 +9,7 @@ EventBridge → queue) is covered by tests/integration/test_change_events.py.
 
 from collections import Counter
 
+from tests.asyncapi_validation import assert_valid_event
 from tradeprice.config import Settings
 from tradeprice.data.history import Entry
 from tradeprice.logic.changes import compose, group
@@ -58,6 +59,8 @@ def test_a_100000_row_import_is_a_bounded_number_of_events() -> None:
 
     # Then it is 10 detailed events of 100 SKUs each, then one pointer to the job, then nothing
     assert len(events) == 11
+    for detail_type, detail in events:
+        assert_valid_event(detail_type, detail)
     detailed, pointer = events[:10], events[10]
     assert all(detail["count"] == 100 and not detail["truncated"] for _, detail in detailed)
     assert pointer[1]["truncated"] is True
