@@ -518,6 +518,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
 
     do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
 
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) is routed like the rest, as API Gateway does: no
+        # resource has it, so it gets the MISSING_AUTHENTICATION_TOKEN gateway response, never an HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
+
     def _serve(self) -> None:
         started = time.monotonic()
         path, _, query = self.path.partition("?")

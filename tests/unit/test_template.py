@@ -108,7 +108,8 @@ def test_every_writer_of_lists_and_groups_may_bump_their_generation_stamps_and_o
 def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
     granted = grants(resources, "IngestApiFunction")
 
-    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "StampsTable"}
+    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "StampsTable", CURSOR_SECRET}
+    assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -128,6 +129,11 @@ def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
     }
     for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction", "ImportsApiFunction"):
         assert "ApiKeysTable" not in grants(resources, function)
+        assert "{'Ref': 'CustomerTokenSecret'}" not in grants(resources, function)
+
+
+CURSOR_SECRET = "{'Ref': 'PagingCursorSecret'}"
+"""Signs paging cursors; read by the functions that serve listings, never by the authorizer."""
 
 
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
@@ -174,6 +180,7 @@ def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(res
         f"{BUCKET_ARN}/imports/*": {"s3:PutObject"},
         f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+        CURSOR_SECRET: {"secretsmanager:GetSecretValue"},
     }
 
 
@@ -200,10 +207,11 @@ ALL_TABLES = (
     "ImportJobsTable",
     "IdempotencyTable",
     "StampsTable",
+    "HistoryTable",
 )
 
 
-def test_the_template_declares_the_ten_tables(resources):
+def test_the_template_declares_every_table(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 

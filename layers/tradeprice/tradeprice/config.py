@@ -26,6 +26,8 @@ class Settings(BaseModel):
     imports_bucket: str = "tradeprice-imports"
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
+    cursor_secret_id: str = "tradeprice/paging-cursor-secret"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret whose random string signs list endpoints' paging cursors."""
 
     allowed_origins: str = ""
     """Comma-separated browser origins the lookup answers with CORS headers (e.g. https://shop.example.com)."""
@@ -63,6 +65,20 @@ class Settings(BaseModel):
     """How long a presigned upload URL from POST /v1/imports stays valid."""
     import_report_url_seconds: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 3600
     """How long a report link from GET /v1/imports/{id} stays valid."""
+
+    # Change events and history (docs/events.md) ---------------------------------------------------------------------
+    history_table: str = "tradeprice-history"
+    event_bus_name: str = "tradeprice-events"
+    history_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """How long a change stays in the history (its TTL); `as_of` lookups reach back this far."""
+    event_max_changes: Annotated[int, Field(ge=1, le=500)] = 100
+    """Changes one event names at most (an event stays far below EventBridge's 256 KB)."""
+    event_max_per_group: Annotated[int, Field(ge=1, le=1000)] = 10
+    """Detailed events one request or import job sends per record kind and list; then one pointer, then silence."""
+    webhook_url: str = ""
+    """Where the webhook function POSTs each change event (empty: no webhook)."""
+    webhook_secret_id: str = ""
+    """Secrets Manager secret holding the webhook's signing secret as JSON {"secret": ...}."""
 
     @property
     def allowed_origin_set(self) -> frozenset[str]:

@@ -123,8 +123,10 @@ def page_list(
     price_list: str, limit: int, cursor: dict[str, Any] | None, updated_since: datetime | None
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """A page of one list's prices, walking its shards in order; the cursor is (shard, last key in it)."""
-    shard = int(cursor["shard"]) if cursor else 0
+    shard = int(cursor["shard"]) if cursor else 0  # a cursor is one this module issued (tradeprice/data/paging.py)
     start_key = cursor.get("key") if cursor else None
+    if not 0 <= shard < PRICE_SHARDS:
+        raise ValueError(f"shard {shard} is not one of 0..{PRICE_SHARDS - 1}")
     found: list[Item] = []
     while shard < PRICE_SHARDS and len(found) < limit:
         request: dict[str, Any] = {

@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic
 
-from botocore.exceptions import ClientError
-
 from tradeprice.config import Settings, get_settings
 from tradeprice.data import codec
 from tradeprice.data.batch import Item, batch_get, call_with_retries, get_across_tables
 from tradeprice.data.paging import decode_cursor, encode_cursor
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule
-from tradeprice.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +146,15 @@ def scan_page(
 ) -> tuple[list[Item], str | None]:
     """One page of a whole table's raw items; with `updated_since`, only items changed at or after that instant."""
     request: dict[str, Any] = {"TableName": table, "Limit": limit}
-    start = decode_cursor(cursor)
+    listing = f"scan:{table}"
+    start = decode_cursor(listing, cursor)
     if start:
         request["ExclusiveStartKey"] = start
     if updated_since is not None:
         request["FilterExpression"] = "updated_at >= :since"
         request["ExpressionAttributeValues"] = {":since": {"S": codec.timestamp_text(updated_since)}}
-    try:
-        response = call_with_retries("scan", **request)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException":
-            raise InvalidInput(
-                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
-            ) from error
-        raise
-    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))
+    response = call_with_retries("scan", **request)
+    return response.get("Items", []), encode_cursor(listing, response.get("LastEvaluatedKey"))
 
 
 def page(

@@ -373,9 +373,8 @@ def ingest(system: str, resource: str, payload: Any, options: Options) -> Applie
     return apply(integrations.adapt(system, resource, payload, options), options)
 
 
-def linnworks_price_update(token: Any, payload: Any, options: Options) -> Applied:
-    """Linnworks' channel price push, authenticated by the write key it carries in its body (see authorize)."""
-    key = authorize(token)
+def linnworks_price_update(key: StoredKey, payload: Any, options: Options) -> Applied:
+    """Linnworks' channel price push, once `authorize` has accepted the write key it carries in its body."""
     mapped = linnworks.price_push(payload, options)
     if not mapped.records:
         return Applied(mapped.system, mapped.resource, [], [])
