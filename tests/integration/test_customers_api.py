@@ -155,3 +155,42 @@ def test_the_base_group_can_be_written_and_read_back(call_api, trade):
     ]
     again = call_api("ingest_api/put-customer-group", path_parameters={"slug": "gold"}, body={"name": "Gold"})
     assert again["statusCode"] == 201
+
+
+def test_customers_without_an_email_are_accepted_and_emails_stay_unique_when_present(call_api, trade):
+    # Given ERP customers with no email (absent, null, or an empty string as Unleashed and Cin7 Core export them)
+    body = {
+        "customers": [
+            {"id": "C-3001", "company": "Yard Account"},
+            {"id": "C-3002", "email": None, "group": "trade"},
+            {"id": "C-3003", "email": ""},
+            {"id": "C-3004", "email": "Shared@Example.com"},
+            {"id": "C-3005", "email": "shared@example.com"},
+        ]
+    }
+    # When they are sent
+    results = call_api("ingest_api/post-customers-batch", body=body)["json"]["results"]
+    # Then every email-less one is stored, and a present email is still unique case-insensitively
+    assert [r["status"] for r in results] == ["created", "created", "created", "created", "error"]
+    assert results[4]["errors"][0]["field"] == "email"
+    stored = call_api("ingest_api/get-customer", path_parameters={"customer_id": "C-3002"})["json"]
+    assert "email" not in stored or stored["email"] is None
+    assert stored["group"] == "trade"
+    # And re-sending them changes nothing
+    again = call_api("ingest_api/post-customers-batch", body={"customers": body["customers"][:4]})["json"]["results"]
+    assert [r["status"] for r in again] == ["unchanged"] * 4
+
+
+def test_dropping_an_email_releases_it_and_an_email_less_customer_can_be_deleted(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    dropped = call_api("ingest_api/put-customer", body={"email": None, "group": "trade"})
+    assert dropped["statusCode"] == 200
+    assert (
+        call_api("ingest_api/find-customer-by-email", query={"email": "buyer@acme-builders.co.uk"})["statusCode"] == 404
+    )
+    reuse = call_api(
+        "ingest_api/put-customer", path_parameters={"customer_id": "C-8"}, body={"email": "buyer@acme-builders.co.uk"}
+    )
+    assert reuse["statusCode"] == 201
+    assert call_api("ingest_api/delete-customer", scopes="admin")["statusCode"] == 200
+    assert call_api("ingest_api/get-customer")["statusCode"] == 404

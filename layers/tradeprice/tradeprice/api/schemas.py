@@ -17,7 +17,7 @@ from tradeprice.domain.models import (
     CustomerGroup,
     CustomerStatus,
     DerivationRule,
-    Email,
+    OptionalEmail,
     PaymentTerms,
     Price,
     PriceList,
@@ -132,7 +132,7 @@ class CustomerGroupIn(Request):
 class CustomerOneIn(Request):
     """PUT /v1/customers/{id}: the id comes from the path."""
 
-    email: Email
+    email: OptionalEmail = None
     company: str | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     group: Slug = BASE_GROUP

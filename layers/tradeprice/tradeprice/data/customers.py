@@ -1,4 +1,4 @@
-"""Customers, with unique emails.
+"""Customers, with unique emails when they have one (many ERP customers have none).
 
 Uniqueness cannot rest on a secondary index (it is eventually consistent, and two writers could both see an
 email free). Each email is instead claimed by an item in the customer-emails table, keyed by the lower-cased
@@ -49,7 +49,7 @@ def write_customers(customers: Sequence[Customer]) -> list[CustomerOutcome]:
     moving: list[int] = []
     for index, customer in enumerate(customers):
         previous = stored.get(customer.id)
-        if previous is not None and previous["email"]["S"] == customer.email:
+        if previous is not None and _stored_email(previous) == customer.email:
             same_email.append(index)
         else:
             moving.append(index)
@@ -65,6 +65,10 @@ def write_customers(customers: Sequence[Customer]) -> list[CustomerOutcome]:
     return [outcome or "unchanged" for outcome in outcomes]
 
 
+def _stored_email(item: dict[str, Any]) -> str | None:
+    return str(item["email"]["S"]) if "email" in item else None
+
+
 def _write(customer: Customer) -> Write:
     return Write(CUSTOMERS.key(customer.id), CUSTOMERS.to_item(customer), _version(customer))
 
@@ -74,7 +78,7 @@ def _version(customer: Customer) -> Decimal | None:
 
 
 def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> CustomerOutcome:
-    """One transaction: the customer, the claim on its new email, the release of its old one."""
+    """One transaction: the customer, the claim on its new email (if any), the release of its old one (if any)."""
     settings = get_settings()
     version = _version(customer)
     stored_version = previous.get("version_key") if previous is not None else None
@@ -85,18 +89,19 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
         put_customer["ConditionExpression"] = _NOT_OLDER
         put_customer["ExpressionAttributeValues"] = {":version": {"N": str(version)}}
     owner = {":id": {"S": customer.id}}
-    actions: list[dict[str, Any]] = [
-        {"Put": put_customer},
-        {
-            "Put": {
-                "TableName": settings.customer_emails_table,
-                "Item": {"email": {"S": customer.email}, "customer_id": {"S": customer.id}},
-                "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
-                "ExpressionAttributeValues": owner,
+    actions: list[dict[str, Any]] = [{"Put": put_customer}]
+    if customer.email is not None:
+        actions.append(
+            {
+                "Put": {
+                    "TableName": settings.customer_emails_table,
+                    "Item": {"email": {"S": customer.email}, "customer_id": {"S": customer.id}},
+                    "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
+                    "ExpressionAttributeValues": owner,
+                }
             }
-        },
-    ]
-    if previous is not None:
+        )
+    if previous is not None and _stored_email(previous) is not None:
         actions.append(
             {
                 "Delete": {
@@ -115,7 +120,7 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
         reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "stale"
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        if customer.email is not None and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
             return "email_taken"
         raise
     return "created" if previous is None else "updated"
@@ -124,10 +129,9 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
 def delete_customer(customer: Customer) -> None:
     """Remove the customer and release its email, together."""
     settings = get_settings()
-    call_with_retries(
-        "transact_write_items",
-        TransactItems=[
-            {"Delete": {"TableName": CUSTOMERS.table, "Key": CUSTOMERS.key(customer.id)}},
+    actions: list[dict[str, Any]] = [{"Delete": {"TableName": CUSTOMERS.table, "Key": CUSTOMERS.key(customer.id)}}]
+    if customer.email is not None:
+        actions.append(
             {
                 "Delete": {
                     "TableName": settings.customer_emails_table,
@@ -135,6 +139,6 @@ def delete_customer(customer: Customer) -> None:
                     "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
                     "ExpressionAttributeValues": {":id": {"S": customer.id}},
                 }
-            },
-        ],
-    )
+            }
+        )
+    call_with_retries("transact_write_items", TransactItems=actions)

@@ -6,7 +6,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Annotated, Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from tradeprice.domain.types import (
     CurrencyCode,
@@ -170,6 +170,14 @@ Email = Annotated[
 """Compared case-insensitively, so stored lower-cased."""
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
+"""An email that may be absent: ERP exports write a customer without one as null or as an empty string."""
+
+
 class PaymentTerms(Model):
     methods: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=20)] = []
     credit_limit: Money | None = None
@@ -187,8 +195,10 @@ class Address(Model):
 
 
 class Customer(Model):
+    """A trade customer, keyed by the id its ERP or platform uses; many ERP customers have no email."""
+
     id: ExternalId
-    email: Email
+    email: OptionalEmail = None
     company: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     group: Slug = BASE_GROUP

@@ -115,7 +115,10 @@ def find_customer_by_email(email: str) -> Customer:
 
 
 def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
-    """Upsert customers; a second customer with one email, an unknown group or list is that record's error."""
+    """Upsert customers; a second customer with one email, an unknown group or list is that record's error.
+
+    Email is optional (many ERP customers have none) and unique, case-insensitively, when present.
+    """
     results: dict[int, RecordResult] = {}
     groups = reference.all_customer_groups()
     groups.setdefault(BASE_GROUP, DEFAULT_BASE)
@@ -129,7 +132,7 @@ def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
             errors.append(
                 {"field": "id", "reason": f"repeats record {seen_ids[customer.id]} of this batch", "value": customer.id}
             )
-        elif customer.email in seen_emails:
+        elif customer.email is not None and customer.email in seen_emails:
             errors.append(
                 {
                     "field": "email",
@@ -148,13 +151,14 @@ def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
             results[index] = RecordResult(index, customer.id, "error", errors)
             continue
         seen_ids[customer.id] = index
-        seen_emails[customer.email] = index
+        if customer.email is not None:
+            seen_emails[customer.email] = index
         accepted.append((index, _stamp(customer)))
 
     outcomes = customer_store.write_customers([customer for _, customer in accepted])
     for (index, customer), outcome in zip(accepted, outcomes, strict=True):
         if outcome == "email_taken":
-            owner = customer_store.email_owner(customer.email)
+            owner = customer_store.email_owner(customer.email or "")
             results[index] = RecordResult(
                 index,
                 customer.id,
