@@ -67,8 +67,33 @@ def get_many(collection: Collection[codec.M], keys: Sequence[tuple[str, ...]]) -
     return [collection.from_item(item) for item in items]
 
 
-def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ...], codec.M | None]]) -> list[Outcome]:
-    """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped."""
+@dataclass(frozen=True, slots=True)
+class Snapshot(Generic[codec.M]):
+    """Records as stored just before a write that builds on them (a partial update merges into them); handed
+    back to `write`, which then does not read them a second time."""
+
+    collection: Collection[codec.M]
+    items: dict[tuple[str, ...], Item]
+
+    def get(self, *key: str) -> codec.M | None:
+        item = self.items.get(key)
+        return self.collection.from_item(item) if item is not None else None
+
+
+def read(collection: Collection[codec.M], keys: Sequence[tuple[str, ...]]) -> Snapshot[codec.M]:
+    items = batch_get(collection.table, [collection.key(*key) for key in dict.fromkeys(keys)])
+    return Snapshot(collection, {tuple(str(item[name]["S"]) for name in collection.key_names): item for item in items})
+
+
+def write(
+    collection: Collection[codec.M],
+    records: Sequence[tuple[tuple[str, ...], codec.M | None]],
+    snapshot: Snapshot[codec.M] | None = None,
+) -> list[Outcome]:
+    """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped.
+
+    `snapshot`: the records as just read (by `read`), when the caller has them.
+    """
     writes = []
     for key, record in records:
         if record is None:
@@ -76,7 +101,7 @@ def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ..
         else:
             version = codec.source_version_key(getattr(record, "source_version", None))
             writes.append(Write(collection.key(*key), collection.to_item(record), version))
-    return apply(collection.table, writes)
+    return apply(collection.table, writes, list(snapshot.items.values()) if snapshot is not None else None)
 
 
 def scan_page(
