@@ -96,13 +96,20 @@ def test_the_lookup_function_reads_exactly_the_pricing_tables_and_cannot_write(r
         "CustomerGroupsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan"},
         "CustomersTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "ProductRulesTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+        "StampsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
     }
+
+
+@pytest.mark.parametrize("function", ["IngestApiFunction", "IntegrationsApiFunction", "FileImportFunction"])
+def test_every_writer_of_lists_and_groups_may_bump_their_generation_stamps_and_only_that(resources, function):
+    assert grants(resources, function)["StampsTable"] == {"dynamodb:UpdateItem"}
 
 
 def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
     granted = grants(resources, "IngestApiFunction")
 
-    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable"}
+    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "StampsTable", CURSOR_SECRET}
+    assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -122,6 +129,11 @@ def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
     }
     for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction", "ImportsApiFunction"):
         assert "ApiKeysTable" not in grants(resources, function)
+        assert "{'Ref': 'CustomerTokenSecret'}" not in grants(resources, function)
+
+
+CURSOR_SECRET = "{'Ref': 'PagingCursorSecret'}"
+"""Signs paging cursors; read by the functions that serve listings, never by the authorizer."""
 
 
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
@@ -148,6 +160,7 @@ def test_the_file_import_gets_what_imports_of_every_kind_need_and_nothing_more(r
         "CustomersTable": CATALOGUE_WRITES,
         "CustomerEmailsTable": CATALOGUE_WRITES,
         "ProductRulesTable": CATALOGUE_WRITES,
+        "StampsTable": {"dynamodb:UpdateItem"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         # a file that outlasts an invocation queues its own continuation
         "ImportQueue": {"sqs:SendMessage"},
@@ -167,6 +180,7 @@ def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(res
         f"{BUCKET_ARN}/imports/*": {"s3:PutObject"},
         f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+        CURSOR_SECRET: {"secretsmanager:GetSecretValue"},
     }
 
 
@@ -186,10 +200,17 @@ def tables(resources: dict[str, Any]) -> list[str]:
     return [name for name, resource in resources.items() if resource["Type"] == "AWS::DynamoDB::Table"]
 
 
-ALL_TABLES = (*DATA_TABLES, "CustomerEmailsTable", "ApiKeysTable", "ImportJobsTable", "IdempotencyTable")
+ALL_TABLES = (
+    *DATA_TABLES,
+    "CustomerEmailsTable",
+    "ApiKeysTable",
+    "ImportJobsTable",
+    "IdempotencyTable",
+    "StampsTable",
+)
 
 
-def test_the_template_declares_the_nine_tables(resources):
+def test_the_template_declares_the_ten_tables(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
@@ -219,6 +240,7 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, 
         ("IdempotencyTable", [("id", "HASH")]),
         ("CustomerEmailsTable", [("email", "HASH")]),
         ("ApiKeysTable", [("key_id", "HASH")]),
+        ("StampsTable", [("id", "HASH")]),
     ],
 )
 def test_table_keys_are_the_ones_the_data_layer_uses(resources, table, keys):
@@ -344,11 +366,13 @@ def test_each_function_logs_to_its_own_retained_log_group(resources, function, c
     assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def test_the_lookup_function_gets_its_strategy_and_cache_time_from_parameters(resources):
+def test_the_lookup_function_gets_its_strategy_from_a_parameter_and_has_no_cache_time(template, resources):
     variables = resources["PriceLookupFunction"]["Properties"]["Environment"]["Variables"]
 
     assert variables["PRICE_STRATEGY"] == {"Ref": "PriceStrategy"}
-    assert variables["REFERENCE_CACHE_SECONDS"] == {"Ref": "ReferenceCacheSeconds"}
+    # Freshness comes from generation stamps, not a time to live: there is no staleness window to configure.
+    assert "REFERENCE_CACHE_SECONDS" not in variables
+    assert "ReferenceCacheSeconds" not in template["Parameters"]
 
 
 def test_the_api_is_throttled_traced_and_access_logged(resources):
@@ -428,6 +452,7 @@ def test_the_integrations_api_gets_the_write_path_it_feeds_and_nothing_more(reso
         "CustomersTable": writes,
         "CustomerEmailsTable": writes,
         "ProductRulesTable": writes,
+        "StampsTable": {"dynamodb:UpdateItem"},
         "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
         # the Linnworks push carries its key in the body, so the function checks it against the hashes itself
         "ApiKeysTable": {"dynamodb:GetItem"},
@@ -550,3 +575,12 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
     handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
     assert '"ImportsFailed"' in handler
+
+
+def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(template, resources):
+    properties = resources["PriceLookupFunction"]["Properties"]
+
+    assert template["Parameters"]["LookupSnapStart"]["Default"] == "false"
+    assert template["Conditions"]["LookupSnapStartOn"] == {"Fn::Equals": [{"Ref": "LookupSnapStart"}, "true"]}
+    assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["LookupSnapStartOn", "PublishedVersions", "None"]}}
+    assert properties["AutoPublishAlias"] == "live"  # SnapStart only snapshots published versions

@@ -9,10 +9,11 @@ authorizer's context reaches the handler as `requestContext.authorizer`:
     customer_id  only for a customer token: the one customer it may look up
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from tradeprice.domain.authors import UNATTRIBUTED, Author
 from tradeprice.errors import Forbidden, Unauthorized
 
 
@@ -28,12 +29,16 @@ class Caller:
     scopes: frozenset[str]
     customer_id: str | None = None
 
+    def holds_any(self, *scopes: Scope) -> bool:
+        """Whether the credential holds one of `scopes` (admin holds every scope)."""
+        return Scope.ADMIN in self.scopes or any(scope in self.scopes for scope in scopes)
+
     def require(self, scope: Scope) -> None:
         self.require_any(scope)
 
     def require_any(self, *scopes: Scope) -> None:
         """Admin may do everything; otherwise the credential needs one of `scopes`."""
-        if Scope.ADMIN in self.scopes or any(scope in self.scopes for scope in scopes):
+        if self.holds_any(*scopes):
             return
         if self.customer_id is not None:
             raise Forbidden("a customer token may only look up prices")
@@ -59,3 +64,15 @@ def caller_from(request_context: dict[str, Any] | None) -> Caller:
         scopes=frozenset(str(authorizer.get("scopes", "")).split()),
         customer_id=authorizer.get("customer_id") or None,
     )
+
+
+def author_from(request_context: dict[str, Any] | None) -> Author:
+    """Who a request's writes are by: its API key (id and name), grouped by the request's id."""
+    context = request_context or {}
+    authorizer = context.get("authorizer") or {}
+    principal = str(authorizer.get("principal") or "")
+    request = context.get("requestId") or None
+    if not principal.startswith("key:"):
+        # No key behind the request: its route refuses to write, or (the Linnworks push) names the key itself.
+        return replace(UNATTRIBUTED, request=request)
+    return Author("api_key", principal.removeprefix("key:"), name=authorizer.get("key_name") or None, request=request)

@@ -26,6 +26,7 @@ from tradeprice.data.batch import Item, _backoff, call_with_retries, parallel_ma
 from tradeprice.data.reference import CUSTOMERS, Snapshot, get, read
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer
+from tradeprice.domain.types import utc_now
 from tradeprice.errors import StoreUnavailable
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
@@ -114,7 +115,8 @@ class _Move:
         """(role, action) in transaction order; the role reads a cancellation reason."""
         emails = get_settings().customer_emails_table
         owner = {":id": {"S": self.customer.id}}
-        put: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": CUSTOMERS.to_item(self.customer)}
+        item = codec.stamped(CUSTOMERS.to_item(self.customer), utc_now())
+        put: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": item}
         version = _version(self.customer)
         if version is not None:
             put["ConditionExpression"] = _NOT_OLDER
@@ -260,8 +262,17 @@ def _cancelled(
 
 
 def delete_customer(customer: Customer) -> None:
-    """Remove the customer and release its email, together."""
+    """Remove the customer and release its email, together; stamped with its deleter first (see versioned.py)."""
     settings = get_settings()
+    call_with_retries(
+        "update_item",
+        TableName=CUSTOMERS.table,
+        Key=CUSTOMERS.key(customer.id),
+        UpdateExpression="SET #by = :by",
+        ConditionExpression="attribute_exists(id)",
+        ExpressionAttributeNames={"#by": codec.CHANGED_BY},
+        ExpressionAttributeValues={":by": codec.stamped({}, utc_now())[codec.CHANGED_BY]},
+    )
     actions: list[dict[str, Any]] = [{"Delete": {"TableName": CUSTOMERS.table, "Key": CUSTOMERS.key(customer.id)}}]
     if customer.email is not None:
         actions.append(

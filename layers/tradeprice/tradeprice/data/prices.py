@@ -13,9 +13,10 @@ from typing import Any
 
 from tradeprice.config import get_settings
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries
-from tradeprice.data.codec import source_version_key, timestamp_text
+from tradeprice.data.codec import source_version_key, stamped, timestamp_text
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Price, StoredLadder, Tier
+from tradeprice.domain.types import utc_now
 
 PRICE_SHARDS = 16
 """Fixed for the life of a table: changing it moves every item (a migration, not a setting)."""
@@ -88,10 +89,12 @@ def from_item(item: Item) -> Price:
     return Price.model_validate(document)
 
 
-def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses."""
+def get_many(keys: Iterable[tuple[str, str]], *, consistent: bool = False) -> dict[tuple[str, str], Item]:
+    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses (and reads them
+    strongly consistently: docs/pricing-rules.md, Freshness)."""
     unique = list(dict.fromkeys(keys))
-    items = batch_get(get_settings().prices_table, [key(price_list, sku) for price_list, sku in unique])
+    keys_read = [key(price_list, sku) for price_list, sku in unique]
+    items = batch_get(get_settings().prices_table, keys_read, consistent=consistent)
     return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
 
 
@@ -120,8 +123,10 @@ def page_list(
     price_list: str, limit: int, cursor: dict[str, Any] | None, updated_since: datetime | None
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """A page of one list's prices, walking its shards in order; the cursor is (shard, last key in it)."""
-    shard = int(cursor["shard"]) if cursor else 0
+    shard = int(cursor["shard"]) if cursor else 0  # a cursor is one this module issued (tradeprice/data/paging.py)
     start_key = cursor.get("key") if cursor else None
+    if not 0 <= shard < PRICE_SHARDS:
+        raise ValueError(f"shard {shard} is not one of 0..{PRICE_SHARDS - 1}")
     found: list[Item] = []
     while shard < PRICE_SHARDS and len(found) < limit:
         request: dict[str, Any] = {
@@ -156,7 +161,15 @@ def skus_of(price_list: str) -> Iterable[str]:
 
 
 def delete_all(price_list: str) -> int:
-    """Remove every price of a list; returns how many."""
-    skus = list(skus_of(price_list))
-    batch_write(get_settings().prices_table, deletes=[key(price_list, sku) for sku in skus])
-    return len(skus)
+    """Remove every price of a list; returns how many. Each is stamped with its deleter first (see versioned.py)."""
+    table = get_settings().prices_table
+    now = utc_now()
+    removed = 0
+    cursor: dict[str, Any] | None = None
+    while True:
+        items, cursor = page_list(price_list, 1000, cursor, None)
+        batch_write(table, puts=[stamped(item, now) for item in items])
+        batch_write(table, deletes=[key(price_list, item["sku"]["S"]) for item in items])
+        removed += len(items)
+        if cursor is None:
+            return removed

@@ -13,6 +13,7 @@ import secrets
 import sys
 
 from tradeprice.data import keys as key_store
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.domain.types import utc_now
 
 SCOPES = ("write", "read", "admin")
@@ -54,6 +55,11 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="revoke a key by its id (the part after tp_)")
     revoke.add_argument("key_id")
     args = parser.parse_args(argv)
+    with acting_as(Author("system", "keys-cli")):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "create":
         key = create_key(args.name, {scope.strip() for scope in args.scopes.split(",") if scope.strip()})
         sys.stdout.write(f"{key}\nStore it now: only its hash is kept, it cannot be shown again.\n")
