@@ -237,14 +237,14 @@ def post_customers_batch() -> Response[str]:
     caller(Scope.WRITE)
     request = schemas.CustomersIn.model_validate(body())
     parsed = schemas.parse_records(request.customers, schemas.customer_parser, key_field="id")
-    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed))))
+    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed), partial=True)))
 
 
 @app.put("/v1/customers/<customer_id>")
 def put_customer(customer_id: str) -> Response[str]:
     caller(Scope.WRITE)
     record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
-    result = single(customers.put_customers([(0, record)])[0])
+    result = single(customers.put_customers([(0, record)], partial=True)[0])
     return written(result.status, views.record_view(customers.get_customer(customer_id)))
 
 
@@ -269,7 +269,7 @@ def post_rules_batch() -> Response[str]:
     caller(Scope.WRITE)
     request = schemas.ProductRulesIn.model_validate(body())
     parsed = schemas.parse_records(request.rules, schemas.rule_parser, key_field="sku")
-    return batch_response(schemas.merge(parsed, customers.put_rules(schemas.accepted(parsed))))
+    return batch_response(schemas.merge(parsed, customers.put_rules(schemas.accepted(parsed), partial=True)))
 
 
 @app.get("/v1/skus/<sku>/rules")
