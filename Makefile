@@ -13,7 +13,7 @@ ENV ?= dev
 REGION ?= eu-west-2
 RUN_ARGS ?=
 PYTEST_ARGS ?= -n auto
-# make key / make token: the local stack's moto port, or a deployed stack (STACK=<name>, in REGION).
+# make key / make token / make revoke: the local stack's moto port, or a deployed stack (STACK=<name>, in REGION).
 MOTO_PORT ?= 5000
 STACK ?=
 TTL ?= 900
@@ -24,7 +24,7 @@ CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-po
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv run key token staff test fuzz template-check scan lint format bench build deploy clean chromium
+.PHONY: help venv sam-venv scan-venv node-deps run key token revoke staff test fuzz template-check scan lint format bench build deploy clean chromium
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -55,6 +55,13 @@ $(SCAN_VENV)/.installed: requirements-scan.txt
 
 scan-venv: $(SCAN_VENV)/.installed ## Create .venv-scan with bandit, checkov and pip-audit (reruns when requirements-scan.txt changes)
 
+# newman (Postman's runner) for the e2e test that runs docs/postman; npm ci installs package-lock.json's versions.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.installed ## Install the Node tools the tests use (newman) into node_modules (npm ci)
+
 run: venv ## Run the stack locally: moto as AWS (on MOTO_PORT), the API on http://127.0.0.1:3000/dev, demo keys and data
 	$(VENV)/bin/python -m devstack --moto-port $(MOTO_PORT) $(RUN_ARGS)
 
@@ -64,6 +71,12 @@ key: venv ## Create an API key, printed once: make key NAME=erp SCOPES=write,rea
 	  echo "usage: make key NAME=<holder> SCOPES=write,read,admin [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
 	fi
 	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) key --name "$(NAME)" --scopes "$(SCOPES)"
+
+revoke: venv ## Revoke an API key: make revoke KEY_ID=<the 12 characters after tp_> [STACK=<deployed stack> REGION=...]
+	@if [ -z "$(KEY_ID)" ]; then \
+	  echo "usage: make revoke KEY_ID=<key id, or the whole key> [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
+	fi
+	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) revoke --key-id "$(KEY_ID)"
 
 token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=k1] [STACK=<deployed stack> REGION=...]
 	@if [ -z "$(CUSTOMER)" ]; then \
@@ -90,12 +103,14 @@ staff: venv ## Invite a console user: make staff EMAIL=jo@merchant.example GROUP
 	@$(VENV)/bin/python -m devstack.staff --email "$(EMAIL)" --group "$(GROUP)" \
 	  $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-port $(MOTO_PORT))
 
-test: venv sam-venv template-check chromium ## Check the template, then run every test (unit, integration, e2e, browser)
+test: venv sam-venv template-check node-deps chromium ## Check the template, then run every test (unit, integration, e2e, browser)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # schemathesis.toml says which schemathesis defaults this API differs from, and why.
 fuzz: venv ## Fuzz the API on the local stack: schemathesis, every check and phase (stateful too), FUZZ_EXAMPLES=100 per operation
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/e2e/test_api_fuzz.py -k schemathesis_with_every_check
+	@rm -f .schemathesis/fuzz-report.txt
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -q tests/e2e/test_api_fuzz.py \
+	  -k schemathesis_with_every_check; status=$$?; cat .schemathesis/fuzz-report.txt 2>/dev/null; exit $$status
 
 template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
 	$(VENV)/bin/cfn-lint template.yaml
@@ -151,7 +166,7 @@ deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.
 
 clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam .venv-scan for those)
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis tests/screenshots
-	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 # The middleware kit: Patchworks builds connectors from a Postman collection, generated here from the OpenAPI document.
 .PHONY: postman

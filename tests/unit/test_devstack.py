@@ -188,7 +188,7 @@ def test_unsupported_attributes_fail_loudly():
     resolver = Resolver(parse_template(SHORT_TAGS), CONTEXT)
 
     with pytest.raises(TemplateError):
-        resolver.resolve({"Fn::GetAtt": ["Table", "StreamArn"]})
+        resolver.resolve({"Fn::GetAtt": ["Table", "LatestStreamLabel"]})
     assert resolver.resolve({"Ref": "AWS::NoValue"}) is NO_VALUE
 
 
@@ -222,6 +222,7 @@ def test_functions_map_to_their_handler_modules(planned):
         "ConsoleFunction": ("functions.console.app", "lambda_handler"),
         "IntegrationsApiFunction": ("functions.integrations_api.app", "lambda_handler"),
         "AuthorizerFunction": ("functions.authorizer.app", "lambda_handler"),
+        "ChangeStreamFunction": ("functions.change_stream.app", "lambda_handler"),
     }
     assert planned.functions["FileImportFunction"].timeout_seconds == 900
     assert planned.functions["IngestApiFunction"].name == "tradeprice-local-ingest-api"

@@ -19,6 +19,7 @@ FUNCTIONS = (
     "ImportsApiFunction",
     "IntegrationsApiFunction",
     "ConsoleFunction",
+    "ChangeStreamFunction",
 )
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
@@ -116,10 +117,12 @@ def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resour
         "IdempotencyTable",
         "StampsTable",
         "SyncLogTable",
+        "HistoryTable",
         CURSOR_SECRET,
     }
     assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
     assert granted["SyncLogTable"] == {"dynamodb:PutItem", "dynamodb:Query"}
+    assert granted["HistoryTable"] == {"dynamodb:Query"}  # the history routes read; only the stream writes it
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -231,10 +234,11 @@ ALL_TABLES = (
     "IdempotencyTable",
     "StampsTable",
     "SyncLogTable",
+    "HistoryTable",
 )
 
 
-def test_the_template_declares_the_eleven_tables(resources):
+def test_the_template_declares_every_table(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
@@ -670,3 +674,12 @@ def test_the_sync_log_expires_by_ttl(resources):
         "AttributeName": "expires_at",
         "Enabled": True,
     }
+
+
+def test_only_the_change_stream_writes_history_and_publishes_events(resources):
+    granted = grants(resources, "ChangeStreamFunction")
+
+    assert granted["HistoryTable"] == {"dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
+    assert set(granted) == {"HistoryTable", "EventBus", "ChangeStreamDeadLetterQueue"}
+    for function in set(FUNCTIONS) - {"ChangeStreamFunction"}:
+        assert not grants(resources, function).get("HistoryTable", set()) - READ_ACTIONS, function
