@@ -4,10 +4,12 @@ Playwright's own browser download cannot be reached here, so it drives the syste
 installs it). Every test saves a screenshot under tests/screenshots/ (gitignored) for people to look at.
 """
 
+import atexit
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
@@ -34,17 +36,28 @@ class PageWatch:
     requests: list[str] = field(default_factory=list)
 
 
-def launch_browser() -> Iterator[object]:
+_shared: list[Any] = []
+"""(playwright, browser): one per test process, since Playwright's sync API runs one driver per thread."""
+
+
+def _close_shared() -> None:
+    if _shared:
+        playwright, browser = _shared
+        browser.close()
+        playwright.stop()
+
+
+def launch_browser() -> Iterator[Any]:
+    """The process's Chromium (started on first use, closed at exit), for every test module that needs one."""
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing: run `make chromium` (Debian's chromium package) first")
-    from playwright.sync_api import sync_playwright
+    if not _shared:
+        from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        playwright = sync_playwright().start()
+        _shared.extend([playwright, playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)])
+        atexit.register(_close_shared)
+    yield _shared[1]
 
 
 def watch(page: object) -> PageWatch:

@@ -327,7 +327,7 @@ def test_every_table_is_created_with_the_templates_keys_and_settings(deployed):
         assert table["SSEDescription"]["Status"] == "ENABLED"
         backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert len(deployed.table_names) == 11
+    assert len(deployed.table_names) == 12
 
 
 def test_the_idempotency_ttl_and_the_token_secret_exist(deployed):

@@ -144,16 +144,22 @@ _QUERY_VALUES: dict[tuple[str, str], dict[str, str]] = {
 _METHOD_ORDER = {"PUT": 0, "POST": 1, "PATCH": 1, "GET": 2, "DELETE": 3}
 
 
+def for_middleware(path: str) -> bool:
+    """The console's routes (its page, staff sessions, key management) and the docs page's files are for people in
+    a browser, not for middleware: the collection leaves them out."""
+    return path.startswith("/v1/") and not path.startswith("/v1/docs/")
+
+
 def collection(spec: dict[str, Any] | None = None) -> dict[str, Any]:
     """The collection for an OpenAPI document (default: tradeprice's)."""
     spec = spec if spec is not None else document()
     folders: dict[str, list[tuple[int, dict[str, Any]]]] = {}
     for path, operations in spec["paths"].items():
-        if not path.startswith("/v1/"):  # the console's page is for people in a browser, not middleware
+        if not for_middleware(path):
             continue
         for method in METHODS:
             operation = operations.get(method)
-            if operation is not None:
+            if operation is not None and (operation.get("tags") or ["api"])[0] != "console":
                 tag = (operation.get("tags") or ["api"])[0]
                 item = _item(spec, method.upper(), path, operation)
                 folders.setdefault(tag, []).append((_METHOD_ORDER.get(method.upper(), 2), item))
