@@ -477,6 +477,8 @@ def _responses(route: Route) -> dict[str, Any]:
                             "customer_id": {"type": ["string", "null"]},
                             "currency": {"type": ["string", "null"]},
                             "at": {"type": "string"},
+                            "as_of": {"type": "string", "description": "present when priced from the history"},
+                            "source": {"const": "history", "description": "present with as_of"},
                             "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
                         },
                     },
@@ -627,6 +629,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 ("qty", {**_schema_of(Quantity), "description": _QTY_RULE}),
                 ("currency", _schema_of(CurrencyCode)),
                 ("at", {"type": "string", "format": "date-time"}),
+                ("as_of", {"type": "string", "format": "date-time"}),
                 ("explain", {"type": "boolean"}),
             )
         ]
