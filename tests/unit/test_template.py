@@ -98,6 +98,9 @@ def test_the_lookup_function_reads_exactly_the_pricing_tables_and_cannot_write(r
         "CustomersTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "ProductRulesTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "StampsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+        # as_of lookups read the history (the table and its ByListing index)
+        "HistoryTable": {"dynamodb:Query"},
+        "${HistoryTable.Arn}/index/ByListing": {"dynamodb:Query"},
     }
 
 
