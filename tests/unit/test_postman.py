@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
-from jsonschema import Draft7Validator  # type: ignore[import-untyped]
+from jsonschema import Draft7Validator
 
 from devstack.seed import DEMO_CUSTOMERS, DEMO_GROUPS, DEMO_PRICE_LISTS, DEMO_PRICES, DEMO_RULES
 from tradeprice.api.openapi import document

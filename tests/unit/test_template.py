@@ -207,10 +207,11 @@ ALL_TABLES = (
     "ImportJobsTable",
     "IdempotencyTable",
     "StampsTable",
+    "HistoryTable",
 )
 
 
-def test_the_template_declares_the_ten_tables(resources):
+def test_the_template_declares_every_table(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
