@@ -16,7 +16,7 @@ from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.errors import InvalidInput
-from tradeprice.logic import catalog, customers
+from tradeprice.logic import catalog, customers, platform
 from tradeprice.logic.records import RecordResult, summary
 
 logger = Logger()
@@ -213,9 +213,12 @@ def delete_group(slug: str) -> dict[str, Any]:
 @app.get("/v1/customers")
 def list_customers() -> Response[str]:
     caller(Scope.WRITE)
-    email = (app.current_event.query_string_parameters or {}).get("email")
-    if email:
-        return listing([views.record_view(customers.find_customer_by_email(email))], None)
+    query_string = app.current_event.query_string_parameters or {}
+    if query_string.get("email"):
+        return listing([views.record_view(customers.find_customer_by_email(query_string["email"]))], None)
+    if query_string.get("external_id"):
+        linked = platform.find_customer_by_external_id(query_string["external_id"])
+        return listing([views.record_view(linked)], None)
     query = page_query()
     found, next_cursor = customers.page_customers(query.limit, query.cursor, query.updated_since)
     return listing([views.record_view(c) for c in found], next_cursor)
@@ -223,17 +226,17 @@ def list_customers() -> Response[str]:
 
 @app.post("/v1/customers:batch")
 def post_customers_batch() -> Response[str]:
-    caller(Scope.WRITE)
+    source = caller(Scope.WRITE).source
     request = schemas.CustomersIn.model_validate(body())
     parsed = schemas.parse_records(request.customers, schemas.customer_parser, key_field="id")
-    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed))))
+    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed), source)))
 
 
 @app.put("/v1/customers/<customer_id>")
 def put_customer(customer_id: str) -> Response[str]:
-    caller(Scope.WRITE)
+    source = caller(Scope.WRITE).source
     record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
-    result = single(customers.put_customers([(0, record)])[0])
+    result = single(customers.put_customers([(0, record)], source)[0])
     # A customer has a `status` of its own (active/inactive), so the write's outcome is said by the status code
     # alone (201 created, 200 otherwise) rather than overwriting it as the other PUTs' answers may.
     return written(result.status, views.record_view(customers.get_customer(customer_id)))

@@ -17,6 +17,8 @@ FUNCTIONS = (
     "FileImportFunction",
     "ImportsApiFunction",
     "IntegrationsApiFunction",
+    "PlatformWebhooksFunction",
+    "BigCommerceSyncFunction",
 )
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
@@ -102,7 +104,8 @@ def test_the_lookup_function_reads_exactly_the_pricing_tables_and_cannot_write(r
 def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
     granted = grants(resources, "IngestApiFunction")
 
-    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable"}
+    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "CustomerLinksTable"}
+    assert granted["CustomerLinksTable"] == {"dynamodb:GetItem"}  # GET /v1/customers?external_id=
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -186,10 +189,17 @@ def tables(resources: dict[str, Any]) -> list[str]:
     return [name for name, resource in resources.items() if resource["Type"] == "AWS::DynamoDB::Table"]
 
 
-ALL_TABLES = (*DATA_TABLES, "CustomerEmailsTable", "ApiKeysTable", "ImportJobsTable", "IdempotencyTable")
+ALL_TABLES = (
+    *DATA_TABLES,
+    "CustomerEmailsTable",
+    "ApiKeysTable",
+    "ImportJobsTable",
+    "IdempotencyTable",
+    "CustomerLinksTable",
+)
 
 
-def test_the_template_declares_the_nine_tables(resources):
+def test_the_template_declares_the_ten_tables(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
@@ -219,6 +229,7 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, 
         ("IdempotencyTable", [("id", "HASH")]),
         ("CustomerEmailsTable", [("email", "HASH")]),
         ("ApiKeysTable", [("key_id", "HASH")]),
+        ("CustomerLinksTable", [("external_id", "HASH")]),
     ],
 )
 def test_table_keys_are_the_ones_the_data_layer_uses(resources, table, keys):
@@ -245,7 +256,7 @@ def test_every_table_reaches_the_functions_through_the_environment(template, res
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
 
     referenced = {value["Ref"] for value in variables.values() if isinstance(value, dict) and "Ref" in value}
-    assert referenced == set(tables(resources))
+    assert referenced - {"FieldOwnership"} == set(tables(resources))
 
 
 # -- imports -----------------------------------------------------------------------------------------------------
@@ -330,6 +341,8 @@ def test_functions_run_python_312_on_arm64_with_the_shared_layer(template):
         ("PriceLookupFunction", "functions/price_lookup/"),
         ("FileImportFunction", "functions/file_import/"),
         ("ImportsApiFunction", "functions/imports_api/"),
+        ("PlatformWebhooksFunction", "functions/platform_webhooks/"),
+        ("BigCommerceSyncFunction", "functions/bigcommerce_sync/"),
     ],
 )
 def test_each_function_logs_to_its_own_retained_log_group(resources, function, code_uri):
@@ -550,3 +563,76 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
     handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
     assert '"ImportsFailed"' in handler
+
+
+# -- platform webhooks -------------------------------------------------------------------------------------------
+
+CUSTOMER_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+
+
+def test_the_platform_webhooks_are_outside_the_key_authorizer_and_nothing_else_of_theirs_is(resources):
+    events = resources["PlatformWebhooksFunction"]["Properties"]["Events"].values()
+
+    assert {
+        (event["Properties"]["Method"], event["Properties"]["Path"], event["Properties"]["Auth"]["Authorizer"])
+        for event in events
+    } == {("post", "/v1/webhooks/shopify", "NONE"), ("post", "/v1/webhooks/bigcommerce", "NONE")}
+
+
+def test_the_webhook_function_reads_only_the_webhook_secrets_and_writes_only_customers(resources):
+    granted = grants(resources, "PlatformWebhooksFunction")
+
+    assert granted == {
+        "{'Ref': 'ShopifyAppSecret'}": {"secretsmanager:GetSecretValue"},
+        "{'Ref': 'BigCommerceWebhookSecret'}": {"secretsmanager:GetSecretValue"},
+        "CustomersTable": CUSTOMER_WRITES,
+        "CustomerEmailsTable": CUSTOMER_WRITES,
+        "PriceListsTable": {"dynamodb:Scan"},
+        "CustomerGroupsTable": {"dynamodb:Scan"},
+        "CustomerLinksTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "PlatformSyncQueue": {"sqs:SendMessage"},
+    }
+
+
+def test_only_the_sync_function_holds_the_bigcommerce_api_token(resources):
+    granted = grants(resources, "BigCommerceSyncFunction")
+
+    assert granted == {
+        "{'Ref': 'BigCommerceApiSecret'}": {"secretsmanager:GetSecretValue"},
+        "CustomersTable": CUSTOMER_WRITES,
+        "CustomerEmailsTable": CUSTOMER_WRITES,
+        "PriceListsTable": {"dynamodb:Scan"},
+        "CustomerGroupsTable": {"dynamodb:Scan"},
+        "CustomerLinksTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    }
+    for function in FUNCTIONS:
+        if function != "BigCommerceSyncFunction":
+            assert "{'Ref': 'BigCommerceApiSecret'}" not in grants(resources, function)
+
+
+def test_failed_bigcommerce_fetches_end_in_a_watched_dead_letter_queue(resources):
+    (event,) = resources["BigCommerceSyncFunction"]["Properties"]["Events"].values()
+    redrive = resources["PlatformSyncQueue"]["Properties"]["RedrivePolicy"]
+
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["PlatformSyncQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["PlatformSyncDeadLetterQueue", "Arn"]}
+    assert (
+        resources["PlatformSyncQueue"]["Properties"]["VisibilityTimeout"]
+        >= 6 * resources["BigCommerceSyncFunction"]["Properties"]["Timeout"]
+    )
+    alarm = alarm_on(
+        resources,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        {"Fn::GetAtt": ["PlatformSyncDeadLetterQueue", "QueueName"]},
+    )
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_every_customer_writer_gets_the_field_ownership_document(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert variables["FIELD_OWNERSHIP"] == {"Ref": "FieldOwnership"}

@@ -21,6 +21,7 @@ SECRETS_CACHE_SECONDS = 300
 
 _lock = Lock()
 _cached: tuple[float, dict[str, bytes]] | None = None
+_documents: dict[str, tuple[float, dict[str, str]]] = {}
 
 
 @cache
@@ -41,8 +42,24 @@ def token_secrets() -> dict[str, bytes]:
     return secrets
 
 
+def json_secret(secret_id: str) -> dict[str, str]:
+    """A secret holding a JSON object of strings (the platforms' app secrets and API credentials), cached like
+    the token secrets, so a rotated value is picked up within SECRETS_CACHE_SECONDS."""
+    with _lock:
+        cached = _documents.get(secret_id)
+        if cached is not None and cached[0] > time.monotonic():
+            return cached[1]
+    response = _secretsmanager().get_secret_value(SecretId=secret_id)
+    parsed = json.loads(response["SecretString"])
+    document = {str(name): str(value) for name, value in parsed.items()} if isinstance(parsed, dict) else {}
+    with _lock:
+        _documents[secret_id] = (time.monotonic() + SECRETS_CACHE_SECONDS, document)
+    return document
+
+
 def clear() -> None:
     global _cached
     with _lock:
         _cached = None
+        _documents.clear()
         _secretsmanager.cache_clear()

@@ -18,7 +18,7 @@ from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retrie
 
 Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
 
-VOLATILE = frozenset({"updated_at", "source_version", "version_key"})
+VOLATILE = frozenset({"updated_at", "source_version", "version_key", "source_versions"})
 """Attributes that change on every write without changing what a reader sees."""
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"

@@ -12,6 +12,7 @@ from tradeprice.data.reference import CUSTOMERS, GROUPS, RULES
 from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, ProductRule
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict, InvalidInput, NotFound
+from tradeprice.logic import ownership
 from tradeprice.logic.records import RecordResult
 
 M = TypeVar("M", bound=BaseModel)
@@ -114,8 +115,11 @@ def find_customer_by_email(email: str) -> Customer:
     return customer
 
 
-def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
-    """Upsert customers; a second customer with one email, an unknown group or list is that record's error."""
+def put_customers(batch: Sequence[tuple[int, Customer]], source: str | None = None) -> list[RecordResult]:
+    """Upsert customers; a second customer with one email, an unknown group or list is that record's error.
+
+    `source`: the writer's source tag; a tagged write goes through field ownership (logic/ownership.py).
+    """
     results: dict[int, RecordResult] = {}
     groups = reference.all_customer_groups()
     groups.setdefault(BASE_GROUP, DEFAULT_BASE)
@@ -151,9 +155,12 @@ def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
         seen_emails[customer.email] = index
         accepted.append((index, _stamp(customer)))
 
-    outcomes = customer_store.write_customers([customer for _, customer in accepted])
-    for (index, customer), outcome in zip(accepted, outcomes, strict=True):
-        if outcome == "email_taken":
+    if source is None:
+        written = [ownership.Written(o) for o in customer_store.write_customers([c for _, c in accepted])]
+    else:
+        written = ownership.write_as(source, [customer for _, customer in accepted])
+    for (index, customer), done in zip(accepted, written, strict=True):
+        if done.outcome == "email_taken":
             owner = customer_store.email_owner(customer.email)
             results[index] = RecordResult(
                 index,
@@ -162,7 +169,7 @@ def put_customers(batch: Sequence[tuple[int, Customer]]) -> list[RecordResult]:
                 [{"field": "email", "reason": f"customer '{owner}' already has this email", "value": customer.email}],
             )
         else:
-            results[index] = RecordResult(index, customer.id, outcome)
+            results[index] = RecordResult(index, customer.id, done.outcome, warnings=done.warnings)
     return [results[index] for index, _ in batch]
 
 
