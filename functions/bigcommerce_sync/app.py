@@ -16,6 +16,7 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.logic import platform
 
 logger = Logger()
@@ -31,7 +32,8 @@ def record_handler(record: SQSRecord) -> None:
     message = json.loads(record.body)
     if not isinstance(message, dict) or "customer_id" not in message:
         raise PoisonMessage(f"message {record.message_id} is not a BigCommerce customer callback")
-    done = platform.bigcommerce_sync(message)
+    with acting_as(Author("integration", "bigcommerce", request=record.message_id)):
+        done = platform.bigcommerce_sync(message)
     metrics.add_metric(name=f"PlatformDeliveries{done.status.capitalize()}", unit=MetricUnit.Count, value=1)
     log = logger.warning if done.status == "rejected" else logger.info
     log("bigcommerce customer", extra={"scope": message.get("scope"), **done.as_dict()})

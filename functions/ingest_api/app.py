@@ -12,9 +12,10 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradeprice.api import idempotency, openapi, paging, problems, schemas, views
-from tradeprice.api.access import Caller, Scope, caller_from
+from tradeprice.api.access import Caller, Scope, author_from, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
+from tradeprice.domain.authors import acting_as
 from tradeprice.errors import InvalidInput
 from tradeprice.logic import catalog, customers, platform
 from tradeprice.logic.records import RecordResult, summary
@@ -275,8 +276,9 @@ def rules_of_sku(sku: str) -> dict[str, Any]:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    key = idempotency.key_of(event)
-    if key is None:
-        return app.resolve(event, context)
-    principal = caller_from(event.get("requestContext")).principal
-    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)
+    with acting_as(author_from(event.get("requestContext"))):
+        key = idempotency.key_of(event)
+        if key is None:
+            return app.resolve(event, context)
+        principal = caller_from(event.get("requestContext")).principal
+        return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)

@@ -16,9 +16,10 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
 from tradeprice.api import idempotency, integrations, problems
-from tradeprice.api.access import Scope, caller_from
+from tradeprice.api.access import Scope, author_from, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
+from tradeprice.domain.authors import acting_as
 from tradeprice.errors import TradepriceError
 from tradeprice.logic import integrations as logic
 
@@ -80,8 +81,9 @@ def post_native(system: str, resource: str) -> Response[str]:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    key = idempotency.key_of(event)
-    principal = ((event.get("requestContext") or {}).get("authorizer") or {}).get("principal")
-    if key is None or not principal:  # the Linnworks push has no authorizer, and sends no Idempotency-Key
-        return app.resolve(event, context)
-    return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)
+    with acting_as(author_from(event.get("requestContext"))):
+        key = idempotency.key_of(event)
+        principal = ((event.get("requestContext") or {}).get("authorizer") or {}).get("principal")
+        if key is None or not principal:  # the Linnworks push has no authorizer, and sends no Idempotency-Key
+            return app.resolve(event, context)
+        return idempotency.resolve_once(event, principal, key, lambda: app.resolve(event, context), context)

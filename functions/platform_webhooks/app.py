@@ -25,6 +25,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.integrations import bigcommerce
 from tradeprice.logic import platform
 
@@ -81,4 +82,7 @@ def bigcommerce_webhook() -> Response[str]:
 @metrics.log_metrics
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    platform_name = str(event.get("path") or "").rstrip("/").rsplit("/", 1)[-1]
+    request = (event.get("requestContext") or {}).get("requestId") or None
+    with acting_as(Author("integration", platform_name, request=request)):
+        return app.resolve(event, context)

@@ -1,4 +1,4 @@
-"""What every adapter shares: exact values, ERP dates, slugs, envelopes, ladders."""
+"""What every adapter shares: exact values, ERP dates, slugs, envelopes, ladders, the record builders."""
 
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -10,6 +10,7 @@ from tradeprice.integrations.base import (
     Ladders,
     Mapped,
     NativeValueError,
+    Write,
     moment,
     money,
     percent,
@@ -17,6 +18,7 @@ from tradeprice.integrations.base import (
     slug,
     whole,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, customer_document, is_zero, optional
 
 
 @pytest.mark.parametrize(
@@ -113,3 +115,65 @@ def test_a_ladder_repeating_a_quantity_fails():
 
     assert mapped.writes == []
     assert mapped.records[1].errors[0]["field"] == "q1"
+
+
+# -- shared record builders (integrations.records) ----------------------------------------------------------------
+
+
+def test_the_customer_document_sets_only_the_fields_the_system_sent():
+    document = customer_document(
+        "C1", email=None, group="base", company="x" * 250, discount=Decimal(5), credit_limit="", net_days=30
+    )
+
+    assert document == {
+        "id": "C1",
+        "group": "base",
+        "company": "x" * 200,
+        "discount_percent": Decimal(5),
+        "payment_terms": {"net_days": 30},
+    }
+
+
+def test_customer_errors_name_the_systems_fields():
+    batch = Mapped("test", "customers")
+    batch.record(0, "C1")
+    names = CustomerNames(id="CustomerCode", email="Email", discount="DiscountRate", credit_limit="CreditLimit")
+
+    assert not add_customer(batch, 0, names, "C1", email="a@example.com", discount=Decimal(150))
+
+    assert [error["field"] for error in batch.records[0].errors] == ["DiscountRate"]
+    assert names.fields()["payment_terms"] == "CreditLimit"
+
+
+def test_optional_reads_nothing_when_the_field_is_absent_and_errors_when_it_does_not_parse():
+    batch = Mapped("test", "products")
+    batch.record(0, "X")
+
+    assert optional(batch, 0, "Price", None, money) is None
+    assert optional(batch, 0, "Price", "  ", money) is None
+    assert optional(batch, 0, "Price", "1.50", money) == Decimal("1.50")
+    assert optional(batch, 0, "Price", "abc", money) is None
+    assert batch.records[0].errors == [{"field": "Price", "reason": "not a number", "value": "abc"}]
+
+
+@pytest.mark.parametrize(
+    ("value", "zero"),
+    [(0, True), ("0.0000", True), (Decimal("0.00"), True), ("0.01", False), (None, False), ("", False), ("abc", False)],
+)
+def test_a_slot_reading_zero_is_no_price(value, zero):
+    assert is_zero(value) is zero
+
+
+def test_a_record_that_gave_nothing_is_skipped_with_a_word_never_dropped():
+    batch = Mapped("test", "things")
+    for index in range(3):
+        batch.record(index, str(index))
+    batch.error(0, "field", "bad")
+    batch.add(Write("price", {"price_list": "l", "sku": "1", "tiers": []}, (1,)))
+
+    batch.account()
+
+    assert [(r.skipped, bool(r.errors)) for r in batch.records] == [(False, True), (False, False), (True, False)]
+    assert batch.records[2].warnings == [
+        {"field": "record", "reason": "nothing in this record is carried by tradeprice"}
+    ]

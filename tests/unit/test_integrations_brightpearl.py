@@ -2,7 +2,16 @@
 
 from decimal import Decimal
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices
+from tests.unit.integration_fixtures import (
+    EMAIL_OPTIONAL,
+    accounted,
+    documents,
+    errors,
+    load,
+    mapped,
+    needs_optional_email,
+    prices,
+)
 
 
 def test_buy_lists_are_skipped_and_sell_lists_defined_with_currency_and_gross():
@@ -40,7 +49,10 @@ def test_malformed_breaks_name_the_native_field():
 
 
 def test_an_empty_quantity_price_removes_the_sku_from_the_list():
-    payload = {"response": [{"productId": 1, "priceLists": [{"priceListId": 3, "sku": "X", "quantityPrice": {}}]}]}
+    payload = {
+        "response": [{"productId": 1, "priceLists": [{"priceListId": 3, "quantityPrice": {}}]}],
+        "products": [{"id": 1, "identity": {"sku": "X"}}],
+    }
 
     assert prices(mapped("brightpearl", "product-prices", payload)) == {("brightpearl-3", "X"): []}
 
@@ -66,4 +78,68 @@ def test_contacts_join_the_group_of_their_price_list_with_their_financial_detail
 def test_malformed_contacts_name_the_native_field():
     batch = mapped("brightpearl", "customers", load("brightpearl", "malformed-customers.json"))
 
-    assert errors(batch) == {0: ["communication.emails.PRI.email"]}
+    # A contact without an email is a customer without one (refused by the model only until email is optional)
+    assert errors(batch) == ({} if EMAIL_OPTIONAL else {0: ["communication.emails.PRI.email"]})
+
+
+# -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
+
+
+def test_the_docs_own_product_price_example_is_accepted_under_the_products_sku():
+    # Given Brightpearl's Product Price GET example: list 0 (cost) and 1 carry per-list sku aliases, list 2 none
+    batch = mapped("brightpearl", "product-prices", load("brightpearl", "product-price-docs.json"))
+
+    # Then every sell list is stored under the product's own SKU (identity.sku), never under an alias
+    assert errors(batch) == {}
+    assert prices(batch) == {
+        ("brightpearl-1", "BOLT-M8"): [(1, "12"), (100, "11"), (1000, "10"), (5000, "9.5")],
+        ("brightpearl-2", "BOLT-M8"): [
+            (1, "12.5000"),
+            (5, "12.3333"),
+            (25, "11.6667"),
+            (50, "12.3333"),
+            (150, "11.6667"),
+            (250, "10.8333"),
+        ],
+    }
+    # And the cost list's prices are skipped with a warning
+    assert batch.records[0].warnings == [
+        {"field": "priceLists[0].priceListId", "reason": "the cost price list (0) holds purchase prices: not carried"}
+    ]
+    assert accounted(batch) == {0: "mapped"}
+
+
+def test_a_product_with_only_a_cost_price_is_skipped_with_a_warning_not_refused():
+    payload = {
+        "response": [{"productId": 7, "priceLists": [{"priceListId": 0, "quantityPrice": {"1": "4.0444"}}]}],
+        "products": [{"id": 7, "identity": {"sku": "COST-ONLY"}}],
+    }
+
+    batch = mapped("brightpearl", "product-prices", payload)
+
+    assert errors(batch) == {}
+    assert accounted(batch) == {0: "skipped"}
+    assert prices(batch) == {}
+
+
+def test_a_product_the_payload_does_not_name_is_refused_by_id_not_stored_under_an_alias():
+    payload = {
+        "response": [{"productId": 8, "priceLists": [{"priceListId": 1, "sku": "ALIAS", "quantityPrice": {"1": "2"}}]}]
+    }
+
+    batch = mapped("brightpearl", "product-prices", payload)
+
+    assert errors(batch) == {0: ["productId"]}
+    assert prices(batch) == {}
+
+
+@needs_optional_email
+def test_a_contact_without_an_email_is_passed_on_without_one():
+    payload = {"response": [{"contactId": 301, "organisation": {"name": "No Mail Ltd"}}]}
+
+    batch = mapped("brightpearl", "customers", payload)
+
+    assert errors(batch) == {}
+    (customer,) = documents(batch, "customer")
+    assert "email" not in customer
+    assert customer["id"] == "301"

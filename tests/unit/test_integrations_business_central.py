@@ -5,7 +5,15 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices
+from tests.unit.integration_fixtures import (
+    accounted,
+    documents,
+    errors,
+    load,
+    mapped,
+    needs_optional_email,
+    prices,
+)
 from tradeprice.integrations.business_central import group_chain
 
 
@@ -92,3 +100,65 @@ def test_customers_join_their_price_group_per_currency():
     assert documents(batch, "group")[0]["price_lists"] == group_chain("TRADE", "GBP")
     assert group_chain("TRADE", "GBP") == ["bc-group-trade-gbp", "bc-all-customers-gbp"]
     assert next(w for w in batch.writes if w.kind == "customer").specific_list == "bc-customer-c10000-gbp"
+
+
+# -- vendor samples and the older Sales Price shape (sources: the `_source` of each fixture) ----------------------
+
+
+@pytest.mark.parametrize("resource", ["sales-prices", "price-list-lines"])
+def test_the_older_sales_price_shape_maps_to_the_same_lists(resource):
+    # Given Sales Price records (table 7002) as a tenant's API page publishes them: itemNumber, salesType, salesCode
+    batch = mapped("business-central", resource, load("business_central", "sales-prices.json"), currency="GBP")
+
+    assert prices(batch) == {
+        ("bc-group-retail-gbp", "1896-S"): [(1, "1000.8"), (10, "950")],
+        ("bc-customer-10000-gbp", "1896-S"): [(1, "899")],
+        ("bc-all-customers-eur", "1900-S"): [(1, "192.8")],
+    }
+    customer = next(doc for doc in documents(batch, "price") if doc["price_list"] == "bc-customer-10000-gbp")
+    assert (customer["valid_from"], customer["valid_until"]) == (
+        datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2027, 1, 1, tzinfo=UTC),
+    )
+    assert batch.relink == {"10000": "bc-customer-10000-gbp"}
+    # And a campaign price is skipped with its reason; every record is accounted for
+    assert batch.records[4].warnings[0]["field"] == "salesType"
+    assert accounted(batch) == {0: "mapped", 1: "mapped", 2: "mapped", 3: "mapped", 4: "skipped"}
+
+
+def test_item_no_sales_type_and_sales_code_as_the_issue_spells_them():
+    line = {
+        "itemNo": "X",
+        "salesType": "Customer Price Group",
+        "salesCode": "TRADE",
+        "minimumQuantity": 5,
+        "unitPrice": "1.25",
+        "currencyCode": "EUR",
+    }
+    one = {**line, "minimumQuantity": 0, "unitPrice": "1.50"}
+
+    batch = mapped("business-central", "sales-prices", {"value": [one, line]})
+
+    assert prices(batch) == {("bc-group-trade-eur", "X"): [(1, "1.50"), (5, "1.25")]}
+
+
+def test_a_single_record_sent_bare_is_accepted():
+    # Given one customer as a single GET answers it (recorded; no "value" envelope)
+    batch = mapped("business-central", "customers", load("business_central", "customer-single.json"))
+
+    (customer,) = documents(batch, "customer")
+    assert (customer["id"], customer["email"], customer["currency"]) == ("C00020", "robert.townes@gmailfake.com", "EUR")
+    assert customer["status"] == "active"  # blocked "_x0020_" is a blank
+    line = {"sourceType": "All Customers", "assetNo": "X", "unitPrice": 1, "currencyCode": "EUR"}
+    assert prices(mapped("business-central", "price-list-lines", line)) == {("bc-all-customers-eur", "X"): [(1, "1")]}
+
+
+@needs_optional_email
+def test_a_customer_with_an_empty_email_is_passed_on_without_one():
+    batch = mapped("business-central", "customers", load("business_central", "customers-docs.json"))
+
+    assert errors(batch) == {}
+    walk_in = documents(batch, "customer")[1]
+    assert walk_in["id"] == "C00030"
+    assert "email" not in walk_in
+    assert accounted(batch) == {0: "mapped", 1: "mapped"}

@@ -2,7 +2,16 @@
 
 from decimal import Decimal
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices
+from tests.unit.integration_fixtures import (
+    EMAIL_OPTIONAL,
+    accounted,
+    documents,
+    errors,
+    load,
+    mapped,
+    needs_optional_email,
+    prices,
+)
 
 ACME = "a1f0c9d2-0000-4000-8000-00000000acme"
 
@@ -61,7 +70,9 @@ def test_malformed_payloads_name_the_native_field():
     people = mapped("cin7", "customers", load("cin7", "malformed-customers.json"))
 
     assert errors(products) == {0: ["PriceTiers.Trade"], 1: ["CustomPrices[0].CustomerID"], 2: ["SKU"]}
-    assert errors(people) == {0: ["Contacts.Email"], 1: ["Currency"], 2: ["Discount"]}
+    # A customer without an email is passed on without one (refused by the model only until email is optional)
+    expected = {1: ["Currency"], 2: ["Discount"]}
+    assert errors(people) == (expected if EMAIL_OPTIONAL else {0: ["Contacts.Email"], **expected})
 
 
 def test_the_products_envelope_is_required_for_an_object_payload():
@@ -71,3 +82,24 @@ def test_the_products_envelope_is_required_for_an_object_payload():
 
     with pytest.raises(InvalidInput, match="'Products'"):
         mapped("cin7", "products", {"CustomerList": []})
+
+
+# -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
+
+
+def test_the_docs_customer_is_mapped_with_its_default_contacts_email():
+    batch = mapped("cin7", "customers", load("cin7", "customers-docs.json"))
+
+    diisr = documents(batch, "customer")[0]
+    assert (diisr["email"], diisr["group"], diisr["currency"]) == ("accounts@diisr.govt", "cin7-tier-tier-1", "AUD")
+
+
+@needs_optional_email
+def test_a_customer_whose_contact_has_an_empty_email_is_passed_on_without_one():
+    batch = mapped("cin7", "customers", load("cin7", "customers-docs.json"))
+
+    assert errors(batch) == {}
+    walk_in = documents(batch, "customer")[1]
+    assert "email" not in walk_in
+    assert walk_in["group"] == "cin7-tier-tier-2"
+    assert accounted(batch) == {0: "mapped", 1: "mapped"}

@@ -5,7 +5,15 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices
+from tests.unit.integration_fixtures import (
+    EMAIL_OPTIONAL,
+    accounted,
+    documents,
+    errors,
+    load,
+    mapped,
+    prices,
+)
 from tradeprice.errors import InvalidInput
 
 
@@ -54,9 +62,44 @@ def test_customers_chain_their_linked_lists_then_the_default_and_keep_the_percen
 def test_malformed_customers_name_the_native_field():
     batch = mapped("katana", "customers", load("katana", "malformed-customers.json"))
 
-    assert errors(batch) == {0: ["email"], 1: ["discount_rate"]}
+    # A customer without an email is passed on without one (refused by the model only until email is optional)
+    assert errors(batch) == ({1: ["discount_rate"]} if EMAIL_OPTIONAL else {0: ["email"], 1: ["discount_rate"]})
 
 
 def test_a_variant_lookup_without_ids_is_a_payload_error():
     with pytest.raises(InvalidInput, match="variants"):
         mapped("katana", "price-list-rows", {"data": [], "variants": [{"sku": "X"}]})
+
+
+# -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
+
+
+def test_a_discount_rate_of_100_is_not_carried_and_says_so():
+    # Given Katana's own GET /customers example, whose customer has discount_rate 100
+    batch = mapped("katana", "customers", load("katana", "customers-docs.json"))
+
+    (luke,) = documents(batch, "customer")
+    assert "discount_percent" not in luke
+    (warning,) = batch.records[0].warnings
+    assert warning["field"] == "discount_rate"
+    assert "zero" in warning["reason"]
+    assert accounted(batch) == {0: "mapped"}
+
+
+def test_links_to_customers_the_payload_does_not_hold_are_reported():
+    # Given Katana's GET /price_list_customers example, linking customers 531 and 530, neither in the payload
+    batch = mapped("katana", "customers", load("katana", "customers-docs.json"))
+
+    assert [note["field"] for note in batch.notes] == [
+        "price_list_customers[1].customer_id",
+        "price_list_customers[0].customer_id",
+    ]
+    assert "customer 530 is not in this payload" in batch.notes[0]["reason"]
+    assert documents(batch, "customer")[0]["price_lists"] == ["katana-default"]
+
+
+def test_a_variant_without_a_sales_price_is_skipped_with_the_reason():
+    batch = mapped("katana", "variants", {"data": [{"id": 1, "sku": "X", "purchase_price": 1}]})
+
+    assert accounted(batch) == {0: "skipped"}
+    assert batch.records[0].warnings[0]["field"] == "sales_price"

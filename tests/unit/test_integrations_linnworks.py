@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices, rows
+from tests.unit.integration_fixtures import accounted, documents, errors, load, mapped, prices, rows
 from tradeprice.errors import InvalidInput
 from tradeprice.integrations import files
 from tradeprice.integrations.base import Options
@@ -95,3 +95,34 @@ def test_a_channel_price_row_without_price_names_the_column():
 
     assert result.errors == [{"column": "Price", "reason": "is required"}]
     assert result.ladder == ("linnworks-trade", "X")
+
+
+# -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
+
+
+def test_a_full_stock_item_carries_its_prices_as_item_channel_prices():
+    # Given Linnworks' own GetStockItemsFullByIds example: {"StockItemsFullExtended": [{..., "ItemChannelPrices"}]}
+    payload = load("linnworks", "stock-items-full-by-ids.json")
+
+    batch = mapped("linnworks", "stock-items", payload)
+
+    # Then the channel price is mapped by its Tag, not skipped; the rule of an undocumented type is reported
+    assert prices(batch) == {("linnworks-sample-string-5", "sample string 8"): [(1, "4.1")]}
+    first, second = batch.records
+    assert not first.skipped
+    assert not first.errors
+    assert first.warnings == [
+        {
+            "field": "ItemChannelPrices[0].Rules[0].Type",
+            "reason": "rule type 'sample string 2' is not a quantity break; not carried",
+        }
+    ]
+    # And an item with no channel prices is skipped with the reason, never silently
+    assert second.skipped
+    assert second.warnings[0]["field"] == "ItemChannelPrices"
+
+
+def test_every_stock_item_of_the_vendor_sample_is_accounted_for():
+    batch = mapped("linnworks", "stock-items", load("linnworks", "stock-items-full-by-ids.json"))
+
+    assert accounted(batch) == {0: "mapped", 1: "skipped"}

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices, rows
+from tests.unit.integration_fixtures import accounted, documents, errors, load, mapped, prices, rows
 from tradeprice.integrations import files
 from tradeprice.integrations.base import NativeValueError, Options
 from tradeprice.integrations.netsuite import currency_of
@@ -71,8 +71,27 @@ def test_malformed_matrices_name_the_native_field():
 
     assert errors(batch)[0] == ["price.items[1].price"]
     assert errors(batch)[1] == ["price.items[0].currencyPage"]
-    assert "price.items[0].priceLevel.refName" in errors(batch)[2]
+    assert "price.items[0].priceLevel.refName" in errors(batch)[2]  # level 7 by id alone: ids differ per account
     assert prices(batch) == {}
+
+
+def test_a_recorded_price_cell_naming_its_level_by_id_1_is_the_base_price():
+    # Given a recorded REST price cell: priceLevel {"id": "1", "refName": "1"}, currencyPage likewise by id
+    batch = mapped("netsuite", "item-pricing", load("netsuite", "item-price-by-id.json"), currency_map={"1": "USD"})
+
+    assert prices(batch) == {("netsuite-base-price-usd", "PLANTER-CEDAR-36"): [(1, "1599")]}
+    assert accounted(batch) == {0: "mapped"}
+
+
+@pytest.mark.parametrize(
+    ("reference", "found"), [({"id": "1"}, "base-price"), ({"id": "2", "refName": "Trade"}, "trade")]
+)
+def test_a_level_by_id_1_alone_or_by_name_is_understood(reference, found):
+    cell = {"currencyPage": {"refName": "GBP"}, "priceLevel": reference, "quantity": {"value": 0}, "price": "2.50"}
+
+    batch = mapped("netsuite", "item-pricing", {"items": [{"itemId": "X", "price": {"items": [cell]}}]})
+
+    assert prices(batch) == {(f"netsuite-{found}-gbp", "X"): [(1, "2.50")]}
 
 
 def test_min_above_max_is_the_items_error():

@@ -5,7 +5,17 @@ from decimal import Decimal
 
 import pytest
 
-from tests.unit.integration_fixtures import documents, errors, load, mapped, prices, rows
+from tests.unit.integration_fixtures import (
+    EMAIL_OPTIONAL,
+    accounted,
+    documents,
+    errors,
+    load,
+    mapped,
+    needs_optional_email,
+    prices,
+    rows,
+)
 from tradeprice.integrations import files
 from tradeprice.integrations.base import Options
 from tradeprice.integrations.unleashed import customer_list, tier_list
@@ -113,7 +123,9 @@ def test_a_customer_in_another_currency_is_warned_about():
 def test_malformed_customers_name_the_native_field():
     batch = mapped("unleashed", "customers", load("unleashed", "malformed-customers.json"))
 
-    assert errors(batch) == {0: ["Email"], 1: ["DiscountRate"], 2: ["SellPriceTier"]}
+    # A customer without an email is passed on without one (refused by the model only until email is optional)
+    expected = {1: ["DiscountRate"], 2: ["SellPriceTier"]}
+    assert errors(batch) == (expected if EMAIL_OPTIONAL else {0: ["Email"], **expected})
 
 
 @pytest.mark.parametrize(
@@ -182,3 +194,44 @@ def test_the_import_products_csv_uses_the_manifests_tier_names():
 def test_unknown_file_headers_say_what_the_profile_expects():
     with pytest.raises(files.UnknownLayout, match="Product Code"):
         files.map_file("unleashed", [{"sku": "X", "price": "1"}], Options())
+
+
+# -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
+
+
+def test_unused_tier_slots_reading_zero_are_no_tier_price_not_a_price_of_zero():
+    # Given Unleashed products as its API answers them: unused SellPriceTierN slots read "0.0000" (or null)
+    batch = mapped("unleashed", "products", load("unleashed", "products-docs.json"))
+
+    found = prices(batch)
+    # Then the used tier and the default sell price are prices
+    assert found[("unleashed-tier-rrp", "_TEST01")] == [(1, "15.0000")]
+    assert found[("unleashed-default", "_TEST01")] == [(1, "10")]
+    # And every unused slot removes the SKU from that tier's list (so Unleashed's fallback, the default sell
+    # price, applies), never prices it at 0.00
+    for number in range(2, 11):
+        assert found[(tier_list(f"Sell Price Tier {number}"), "_TEST01")] == []
+    assert all(tier[1] != "0.0000" for ladder in found.values() for tier in ladder)
+
+
+def test_an_obsolete_product_is_skipped_with_a_warning():
+    batch = mapped("unleashed", "products", load("unleashed", "products-docs.json"))
+
+    obsolete = batch.records[2]
+    assert (obsolete.key, obsolete.skipped) == ("IIID5", True)
+    assert obsolete.warnings[0]["field"] == "Obsolete"
+    assert not any(key[1] == "IIID5" for key in prices(batch))
+    assert accounted(batch) == {0: "mapped", 1: "mapped", 2: "skipped"}
+
+
+@needs_optional_email
+def test_the_docs_customer_without_an_email_is_passed_on_without_one():
+    # Given Unleashed's own customer sample: Email null, SellPriceTier ""
+    batch = mapped("unleashed", "customers", load("unleashed", "customers-docs.json"))
+
+    assert errors(batch) == {}
+    (customer,) = documents(batch, "customer")
+    assert customer["id"] == "FRANCK"
+    assert "email" not in customer
+    assert customer["group"] == "unleashed-no-tier"
+    assert accounted(batch) == {0: "mapped"}

@@ -10,10 +10,11 @@ authorizer's context reaches the handler as `requestContext.authorizer`:
     source       only for a key created with one: the source its writes come from (field ownership)
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import Any
 
+from tradeprice.domain.authors import UNATTRIBUTED, Author
 from tradeprice.errors import Forbidden, Unauthorized
 
 
@@ -62,3 +63,15 @@ def caller_from(request_context: dict[str, Any] | None) -> Caller:
         customer_id=authorizer.get("customer_id") or None,
         source=authorizer.get("source") or None,
     )
+
+
+def author_from(request_context: dict[str, Any] | None) -> Author:
+    """Who a request's writes are by: its API key (id and name), grouped by the request's id."""
+    context = request_context or {}
+    authorizer = context.get("authorizer") or {}
+    principal = str(authorizer.get("principal") or "")
+    request = context.get("requestId") or None
+    if not principal.startswith("key:"):
+        # No key behind the request: its route refuses to write, or (the Linnworks push) names the key itself.
+        return replace(UNATTRIBUTED, request=request)
+    return Author("api_key", principal.removeprefix("key:"), name=authorizer.get("key_name") or None, request=request)

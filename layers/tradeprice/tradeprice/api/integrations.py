@@ -106,6 +106,9 @@ class NativeBatchOut(BaseModel):
     resource: str
     summary: dict[str, int]
     price_lists_created: list[str] = Field(description="lists the records named that did not exist yet")
+    warnings: list[dict[str, Any]] = Field(
+        description="about the payload beside its records, e.g. a link to a customer it does not hold: {field, reason}"
+    )
     results: list[NativeResultOut] = Field(description="one per native record, in input order")
 
 

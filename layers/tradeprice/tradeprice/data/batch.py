@@ -4,6 +4,7 @@ DynamoDB may return part of a batch as Unprocessed{Keys,Items} under load. Nothi
 retried with exponential backoff and full jitter, and if they still remain the call raises StoreUnavailable.
 """
 
+import contextvars
 import random
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -34,12 +35,17 @@ def chunks(items: Sequence[T], size: int) -> Iterator[Sequence[T]]:
 
 
 def parallel_map(function: Callable[[T], R], inputs: Sequence[T]) -> list[R]:
-    """Apply `function` to each input with bounded parallelism, keeping input order."""
+    """Apply `function` to each input with bounded parallelism, keeping input order.
+
+    Each call runs in a copy of the caller's context, so context variables (who is writing: domain/authors.py)
+    hold in the worker threads as they do in the caller.
+    """
     if len(inputs) <= 1:
         return [function(value) for value in inputs]
     workers = min(get_settings().dynamodb_max_workers, len(inputs))
+    contexts = [contextvars.copy_context() for _ in inputs]  # one each: a context runs in one thread at a time
     with ThreadPoolExecutor(max_workers=workers) as pool:
-        return list(pool.map(function, inputs))
+        return list(pool.map(lambda context, value: context.run(function, value), contexts, inputs))
 
 
 def _backoff(attempt: int) -> None:

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from tradeprice.data.batch import Item
+from tradeprice.domain.authors import current
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -78,6 +79,15 @@ def source_version_key(version: Any) -> Decimal | None:
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+CHANGED_BY = "changed_by"
+"""Every stored record's author and time of its last change (domain/authors.py); deletes stamp it first."""
+
+
+def stamped(item: Item, at: datetime) -> Item:
+    """The item as written now by the current author: its `changed_by` names who and when."""
+    return {**item, CHANGED_BY: serialize(current().as_dict() | {"at": timestamp_text(at)})}
 
 
 def timestamp_text(moment: datetime) -> str:

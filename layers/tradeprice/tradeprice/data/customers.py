@@ -24,6 +24,7 @@ from tradeprice.data.batch import batch_get, call_with_retries, parallel_map
 from tradeprice.data.reference import CUSTOMERS, get
 from tradeprice.data.versioned import Outcome, Write, apply, same_content
 from tradeprice.domain.models import Customer
+from tradeprice.domain.types import utc_now
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
 
@@ -100,7 +101,7 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
     stored_version = previous.get("version_key") if previous is not None else None
     if version is not None and stored_version is not None and version < Decimal(stored_version["N"]):
         return "stale"
-    item = _keep_source_versions(CUSTOMERS.to_item(customer), previous)
+    item = codec.stamped(_keep_source_versions(CUSTOMERS.to_item(customer), previous), utc_now())
     put_customer: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": item}
     if version is not None:
         put_customer["ConditionExpression"] = _NOT_OLDER
@@ -143,8 +144,17 @@ def _claim_and_write(customer: Customer, previous: dict[str, Any] | None) -> Cus
 
 
 def delete_customer(customer: Customer) -> None:
-    """Remove the customer and release its email, together."""
+    """Remove the customer and release its email, together; stamped with its deleter first (see versioned.py)."""
     settings = get_settings()
+    call_with_retries(
+        "update_item",
+        TableName=CUSTOMERS.table,
+        Key=CUSTOMERS.key(customer.id),
+        UpdateExpression="SET #by = :by",
+        ConditionExpression="attribute_exists(id)",
+        ExpressionAttributeNames={"#by": codec.CHANGED_BY},
+        ExpressionAttributeValues={":by": codec.stamped({}, utc_now())[codec.CHANGED_BY]},
+    )
     call_with_retries(
         "transact_write_items",
         TransactItems=[
@@ -202,6 +212,7 @@ def replace_customer(
         versions[source] = {"N": str(version)}
     if versions:
         item[SOURCE_VERSIONS] = {"M": versions}
+    item = codec.stamped(item, utc_now())
     if (
         previous is not None
         and same_content(previous, item)

@@ -5,6 +5,8 @@ from datetime import datetime
 
 from tradeprice.config import get_settings
 from tradeprice.data.batch import call_with_retries
+from tradeprice.data.codec import CHANGED_BY, stamped
+from tradeprice.domain.types import utc_now
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,15 +25,18 @@ def put(key: StoredKey) -> None:
     call_with_retries(
         "put_item",
         TableName=get_settings().api_keys_table,
-        Item={
-            "key_id": {"S": key.key_id},
-            "name": {"S": key.name},
-            "scopes": {"SS": sorted(key.scopes)},
-            "secret_hash": {"S": key.secret_hash},
-            "created_at": {"S": key.created_at.isoformat()},
-            "revoked": {"BOOL": key.revoked},
-            **({"source": {"S": key.source}} if key.source else {}),
-        },
+        Item=stamped(
+            {
+                "key_id": {"S": key.key_id},
+                "name": {"S": key.name},
+                "scopes": {"SS": sorted(key.scopes)},
+                "secret_hash": {"S": key.secret_hash},
+                "created_at": {"S": key.created_at.isoformat()},
+                "revoked": {"BOOL": key.revoked},
+                **({"source": {"S": key.source}} if key.source else {}),
+            },
+            key.created_at,
+        ),
         ConditionExpression="attribute_not_exists(key_id)",
     )
 
@@ -58,7 +63,8 @@ def revoke(key_id: str) -> None:
         "update_item",
         TableName=get_settings().api_keys_table,
         Key={"key_id": {"S": key_id}},
-        UpdateExpression="SET revoked = :true",
+        UpdateExpression="SET revoked = :true, #by = :by",
         ConditionExpression="attribute_exists(key_id)",
-        ExpressionAttributeValues={":true": {"BOOL": True}},
+        ExpressionAttributeNames={"#by": CHANGED_BY},
+        ExpressionAttributeValues={":true": {"BOOL": True}, ":by": stamped({}, utc_now())[CHANGED_BY]},
     )

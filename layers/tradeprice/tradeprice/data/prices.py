@@ -13,9 +13,10 @@ from typing import Any
 
 from tradeprice.config import get_settings
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries
-from tradeprice.data.codec import source_version_key, timestamp_text
+from tradeprice.data.codec import source_version_key, stamped, timestamp_text
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Price, StoredLadder, Tier
+from tradeprice.domain.types import utc_now
 
 PRICE_SHARDS = 16
 """Fixed for the life of a table: changing it moves every item (a migration, not a setting)."""
@@ -156,7 +157,15 @@ def skus_of(price_list: str) -> Iterable[str]:
 
 
 def delete_all(price_list: str) -> int:
-    """Remove every price of a list; returns how many."""
-    skus = list(skus_of(price_list))
-    batch_write(get_settings().prices_table, deletes=[key(price_list, sku) for sku in skus])
-    return len(skus)
+    """Remove every price of a list; returns how many. Each is stamped with its deleter first (see versioned.py)."""
+    table = get_settings().prices_table
+    now = utc_now()
+    removed = 0
+    cursor: dict[str, Any] | None = None
+    while True:
+        items, cursor = page_list(price_list, 1000, cursor, None)
+        batch_write(table, puts=[stamped(item, now) for item in items])
+        batch_write(table, deletes=[key(price_list, item["sku"]["S"]) for item in items])
+        removed += len(items)
+        if cursor is None:
+            return removed

@@ -44,7 +44,7 @@ class Collection(Generic[codec.M]):
         return item
 
     def from_item(self, item: Item) -> codec.M:
-        return codec.from_item(self.model, item, drop=("version_key", "source_versions"))
+        return codec.from_item(self.model, item, drop=("version_key", codec.CHANGED_BY, "source_versions"))
 
 
 assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table"} <= set(

@@ -5,20 +5,26 @@ unchanged record is never rewritten. Writes that carry a version are conditional
 (`version_key <= :new`), so two writers racing on one record cannot let the older version win: the later
 conditional write of an older version fails its condition and reports `stale`. Writes without a version are
 last-writer-wins and go out as BatchWriteItem, 25 a call. An equal version may overwrite (a retried send).
+
+Every item written carries `changed_by` (who, when: codec.stamped). A delete first stamps the stored item with its
+author and then removes it, so the stream's REMOVE record (which has only the old image) still names who deleted.
 """
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
 
 from botocore.exceptions import ClientError
 
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries, parallel_map
+from tradeprice.data.codec import CHANGED_BY, stamped
+from tradeprice.domain.types import utc_now
 
 Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
 
-VOLATILE = frozenset({"updated_at", "source_version", "version_key", "source_versions"})
+VOLATILE = frozenset({"updated_at", "source_version", "version_key", CHANGED_BY, "source_versions"})
 """Attributes that change on every write without changing what a reader sees."""
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
@@ -56,8 +62,10 @@ def apply(table: str, writes: Sequence[Write], already_read: Sequence[Item] | No
         already_read = batch_get(table, [write.key for write in writes])
     stored_items = {key_of(item, key_names): item for item in already_read}
     outcomes: list[Outcome | None] = [None] * len(writes)
+    now = utc_now()
     unconditional_puts: list[Item] = []
     unconditional_deletes: list[Item] = []
+    signed_for_deletion: list[Item] = []
     conditional: list[int] = []
     for index, write in enumerate(writes):
         stored = stored_items.get(key_of(write.key, key_names))
@@ -82,23 +90,36 @@ def apply(table: str, writes: Sequence[Write], already_read: Sequence[Item] | No
             conditional.append(index)
         elif write.item is None:
             unconditional_deletes.append(write.key)
+            signed_for_deletion.append(stamped(stored_items[key_of(write.key, key_names)], now))
         else:
-            unconditional_puts.append(write.item)
+            unconditional_puts.append(stamped(write.item, now))
 
-    batch_write(table, puts=unconditional_puts, deletes=unconditional_deletes)
+    # One BatchWriteItem may not name a key twice: the deleter's stamp goes out before the deletes, not beside them.
+    batch_write(table, puts=[*unconditional_puts, *signed_for_deletion])
+    batch_write(table, deletes=unconditional_deletes)
     for index, written in zip(
-        conditional, parallel_map(lambda i: _conditional(table, writes[i]), conditional), strict=True
+        conditional, parallel_map(lambda i: _conditional(table, writes[i], now), conditional), strict=True
     ):
         if not written:
             outcomes[index] = "stale"
     return [outcome or "unchanged" for outcome in outcomes]
 
 
-def _conditional(table: str, write: Write) -> bool:
+def _conditional(table: str, write: Write, now: datetime) -> bool:
     """One conditional write; False when a newer version got there first."""
     values = {":version": {"N": str(write.version)}}
     try:
         if write.item is None:
+            call_with_retries(
+                "update_item",
+                TableName=table,
+                Key=write.key,
+                UpdateExpression="SET #by = :by",
+                # attribute_exists: stamping must not create the item it is about to delete
+                ConditionExpression=f"attribute_exists(#key) AND ({_NOT_OLDER})",
+                ExpressionAttributeNames={"#by": CHANGED_BY, "#key": next(iter(write.key))},
+                ExpressionAttributeValues=values | {":by": stamped({}, now)[CHANGED_BY]},
+            )
             call_with_retries(
                 "delete_item",
                 TableName=table,
@@ -110,7 +131,7 @@ def _conditional(table: str, write: Write) -> bool:
             call_with_retries(
                 "put_item",
                 TableName=table,
-                Item=write.item,
+                Item=stamped(write.item, now),
                 ConditionExpression=_NOT_OLDER,
                 ExpressionAttributeValues=values,
             )

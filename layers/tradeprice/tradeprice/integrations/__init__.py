@@ -68,8 +68,10 @@ def adapter_for(system: str, resource: str) -> Adapter:
 
 
 def adapt(system: str, resource: str, payload: Any, options: Options) -> Mapped:
-    """Map one native payload; raises UnknownResource, or PayloadError when it is not the resource's shape."""
-    return adapter_for(system, resource)(payload, options)
+    """Map one native payload; raises UnknownResource, or PayloadError when it is not the resource's shape.
+
+    Every native record of the answer is accounted for: written, skipped or refused, each with its reason."""
+    return adapter_for(system, resource)(payload, options).account()
 
 
 __all__ = ["SYSTEMS", "Adapter", "Mapped", "Options", "PayloadError", "UnknownResource", "adapt", "adapter_for"]

@@ -132,6 +132,8 @@ class Mapped:
     writes: list[Write] = field(default_factory=list)
     relink: dict[str, str] = field(default_factory=dict)
     """Customer id → a customer-specific list this batch writes prices to: the customer (if stored) is relinked."""
+    notes: list[FieldError] = field(default_factory=list)
+    """Warnings about the payload beside its records (a Katana link to a customer the payload does not hold)."""
 
     def record(self, index: int, key: Any) -> NativeRecord:
         record = NativeRecord(index, None if key is None else str(key))
@@ -153,6 +155,20 @@ class Mapped:
 
     def failed(self, index: int) -> bool:
         return bool(self.records[index].errors)
+
+    def note(self, native_field: str, reason: str) -> None:
+        self.notes.append({"field": native_field, "reason": reason})
+
+    def account(self) -> "Mapped":
+        """Every native record ends as written, unchanged, skipped or refused, each with its reason: a record that
+        neither failed, nor was skipped, nor gave a write or a list definition is skipped here with a warning,
+        so no adapter can drop one without a word."""
+        used = {origin for write in self.writes for origin in write.origins}
+        used |= {origin for spec in self.lists.values() if spec.define for origin in spec.origins}
+        for record in self.records:
+            if not record.errors and not record.skipped and record.index not in used:
+                self.skip(record.index, "record", "nothing in this record is carried by tradeprice")
+        return self
 
     def need_list(self, spec: ListSpec, origin: int) -> str:
         """Register a list a record needs (the first spec of a slug wins; a defining spec beats a needing one)."""

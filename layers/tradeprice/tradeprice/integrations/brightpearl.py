@@ -19,6 +19,7 @@ from tradeprice.integrations.base import (
     Mapped,
     NativeValueError,
     Options,
+    PayloadError,
     Write,
     blank,
     currency_code,
@@ -30,10 +31,12 @@ from tradeprice.integrations.base import (
     objects,
     read,
     records_of,
+    side_list,
     text,
     version_of,
     whole,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, optional
 
 SYSTEM = "brightpearl"
 ENVELOPES = ("response",)
@@ -75,17 +78,39 @@ def price_lists(payload: Any, options: Options) -> Mapped:
     return mapped
 
 
-def product_prices(payload: Any, options: Options) -> Mapped:
-    """`{"response": [{productId, priceLists: [{priceListId, currencyCode, sku, quantityPrice}]}]}`.
+COST_LIST = "0"
+"""Brightpearl's cost price list: always id 0, always BUY."""
 
-    `quantityPrice` keys are the break quantities as strings (`{"1": "10", "5": "9.555"}`); an empty map removes
-    the SKU from that list.
+
+def product_prices(payload: Any, options: Options) -> Mapped:
+    """`{"response": [{productId, priceLists: [{priceListId, currencyCode, sku?, quantityPrice}]}],
+    "products": [{id, identity: {sku}}]}`.
+
+    A price list's `sku` is the product's optional SKU *for that list* (an alias, per list, often absent): the
+    SKU a price is stored under is the product's own `identity.sku`, from the Brightpearl products sent beside the
+    prices (GET /product-service/product/{ids}), as Katana rows name variants by id. `quantityPrice` keys are the
+    break quantities as strings (`{"1": "10", "5": "9.555"}`); an empty map removes the SKU from that list. The
+    cost list (id 0) and lists never synced as SELL lists are purchase prices: skipped with a warning.
     """
     mapped = Mapped(SYSTEM, "product-prices")
-    for index, product in objects(mapped, records_of(payload, ENVELOPES), _product_key):
+    skus = _product_skus(payload)
+    for index, product in objects(mapped, records_of(payload, ENVELOPES), lambda p: _product_key(p, skus)):
+        product_id = read(mapped, index, "productId", product.get("productId"), _product_id)
         entries = product.get("priceLists")
+        if product_id is None:
+            continue
         if not isinstance(entries, list):
             mapped.error(index, "priceLists", "must be an array")
+            continue
+        sku = skus.get(product_id)
+        if sku is None:
+            mapped.error(
+                index,
+                "productId",
+                "names no product of the payload's 'products' (send the products, GET /product-service/product/"
+                "{ids}, beside their prices: a price list's sku is an alias, not the product's SKU)",
+                product_id,
+            )
             continue
         version = version_of(mapped, index, "updatedOn", product.get("updatedOn"))
         seen: set[str] = set()
@@ -95,61 +120,96 @@ def product_prices(payload: Any, options: Options) -> Mapped:
                 mapped.error(index, native, "must be an object")
                 continue
             slug_ = read(mapped, index, f"{native}.priceListId", entry.get("priceListId"), list_slug)
-            sku = read(mapped, index, f"{native}.sku", entry.get("sku", product.get("sku")), text)
-            currency_raw = entry.get("currencyCode")
-            currency = (
-                None
-                if blank(currency_raw)
-                else read(mapped, index, f"{native}.currencyCode", currency_raw, currency_code)
-            )
+            currency = optional(mapped, index, f"{native}.currencyCode", entry.get("currencyCode"), currency_code)
             if slug_ is None:
-                continue
-            if sku is None:
-                mapped.error(index, f"{native}.sku", "is required: tradeprice prices SKUs, not product ids")
                 continue
             if slug_ in seen:
                 mapped.error(index, f"{native}.priceListId", "repeats a list of this product")
                 continue
             seen.add(slug_)
+            if text(entry.get("priceListId")) == COST_LIST:
+                mapped.warn(
+                    index, f"{native}.priceListId", "the cost price list (0) holds purchase prices: not carried"
+                )
+                continue
             mapped.need_list(
                 ListSpec(slug_, slug_, currency=currency, when_missing="skip", named_by=f"{native}.priceListId"), index
             )
-            breaks = entry.get("quantityPrice")
-            if not isinstance(breaks, dict):
-                mapped.error(index, f"{native}.quantityPrice", "must be an object of quantity → price")
-                continue
-            if not breaks:
-                mapped.add(Write("price", {"price_list": slug_, "sku": sku, "tiers": []}, (index,)))
-                continue
-            tiers: list[dict[str, Any]] = []
-            fields = {"": f"{native}.quantityPrice", "tiers": f"{native}.quantityPrice"}
-            for key, value in breaks.items():
-                quantity = read(mapped, index, f"{native}.quantityPrice", key, whole)
-                price = read(mapped, index, f"{native}.quantityPrice.{key}", value, money)
-                if quantity is not None and price is not None:
-                    fields[f"tiers.{len(tiers)}"] = f"{native}.quantityPrice.{key}"
-                    tiers.append({"min_qty": quantity, "price": price})
-            if mapped.failed(index):
-                continue
-            if not any(tier["min_qty"] == 1 for tier in tiers):
-                mapped.error(
-                    index, f"{native}.quantityPrice", 'needs a break at quantity 1 ("1"): a ladder starts at 1'
-                )
-                continue
-            document: dict[str, Any] = {"price_list": slug_, "sku": sku, "tiers": tiers}
-            if version is not None:
-                document["source_version"] = version
-            mapped.add_checked("price", document, (index,), fields, lists=(slug_,))
+            _list_prices(mapped, index, native, entry, slug_, sku, version)
+        if not mapped.failed(index) and not any(index in write.origins for write in mapped.writes):
+            mapped.records[index].skipped = True  # only cost prices: each one's warning says why
     return mapped
 
 
-def _product_key(product: dict[str, Any]) -> str | None:
-    entries = product.get("priceLists")
-    if isinstance(entries, list):
-        for entry in entries:
-            if isinstance(entry, dict) and not blank(entry.get("sku")):
-                return str(entry["sku"]).strip()
-    return text(product.get("sku")) or text(product.get("productId"))
+def _list_prices(
+    mapped: Mapped, index: int, native: str, entry: dict[str, Any], slug_: str, sku: str, version: Any
+) -> None:
+    breaks = entry.get("quantityPrice")
+    if not isinstance(breaks, dict):
+        mapped.error(index, f"{native}.quantityPrice", "must be an object of quantity → price")
+        return
+    if not breaks:
+        mapped.add(Write("price", {"price_list": slug_, "sku": sku, "tiers": []}, (index,)))
+        return
+    tiers: list[dict[str, Any]] = []
+    fields = {"": f"{native}.quantityPrice", "tiers": f"{native}.quantityPrice"}
+    for key, value in breaks.items():
+        quantity = read(mapped, index, f"{native}.quantityPrice", key, whole)
+        price = read(mapped, index, f"{native}.quantityPrice.{key}", value, money)
+        if quantity is not None and price is not None:
+            fields[f"tiers.{len(tiers)}"] = f"{native}.quantityPrice.{key}"
+            tiers.append({"min_qty": quantity, "price": price})
+    if mapped.failed(index):
+        return
+    if not any(tier["min_qty"] == 1 for tier in tiers):
+        mapped.error(index, f"{native}.quantityPrice", 'needs a break at quantity 1 ("1"): a ladder starts at 1')
+        return
+    document: dict[str, Any] = {"price_list": slug_, "sku": sku, "tiers": tiers}
+    if version is not None:
+        document["source_version"] = version
+    mapped.add_checked("price", document, (index,), fields, lists=(slug_,))
+
+
+def _product_id(value: Any) -> str:
+    identifier = text(value)
+    if identifier is None or not identifier.isdigit():
+        raise NativeValueError("must be a Brightpearl product id (a whole number)")
+    return identifier
+
+
+def _product_skus(payload: Any) -> dict[str, str]:
+    """Product id → the product's SKU, from Brightpearl products (`{id, identity: {sku}}`) sent as `products`."""
+    skus: dict[str, str] = {}
+    for position, product in enumerate(side_list(payload, "products")):
+        if not isinstance(product, dict):
+            raise PayloadError(f"products[{position}] must be a Brightpearl product object")
+        try:
+            identifier = text(product.get("id", product.get("productId")))
+            sku = text(
+                dig(product, "identity.sku") if isinstance(product.get("identity"), dict) else product.get("sku")
+            )
+        except NativeValueError:
+            identifier = sku = None
+        if identifier is None or sku is None:
+            raise PayloadError(f"products[{position}] needs an id and an identity.sku")
+        skus[identifier] = sku
+    return skus
+
+
+def _product_key(product: dict[str, Any], skus: dict[str, str]) -> str | None:
+    identifier = text(product.get("productId"))
+    return skus.get(identifier or "", identifier)
+
+
+NAMES = CustomerNames(
+    id="contactId",
+    email="communication.emails.PRI.email",
+    company="organisation.name",
+    discount="financialDetails.discountPercentage",
+    currency="financialDetails.currencyCode",
+    credit_limit="financialDetails.creditLimit",
+    net_days="financialDetails.creditTermDays",
+)
 
 
 def customers(payload: Any, options: Options) -> Mapped:
@@ -158,39 +218,24 @@ def customers(payload: Any, options: Options) -> Mapped:
     mapped = Mapped(SYSTEM, "customers")
     for index, contact in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("contactId"))):
         contact_id = read(mapped, index, "contactId", contact.get("contactId"), text)
-        email = read(mapped, index, "communication.emails.PRI.email", _email(contact), text)
+        email = read(mapped, index, NAMES.email, _email(contact), text)
         company = read(mapped, index, "organisation.name", dig(contact, "organisation.name"), text)
         person = " ".join(part for part in (text(contact.get("firstName")), text(contact.get("lastName"))) if part)
         found = contact.get("financialDetails")
         details: dict[str, Any] = found if isinstance(found, dict) else {}
         list_field = "financialDetails.priceListId" if "priceListId" in details else "priceListId"
         list_id = details.get("priceListId", contact.get("priceListId"))
-        slug_ = None if blank(list_id) or list_id == 0 else read(mapped, index, list_field, list_id, list_slug)
-        currency_raw = details.get("currencyCode")
-        currency = (
-            None
-            if blank(currency_raw)
-            else read(mapped, index, "financialDetails.currencyCode", currency_raw, currency_code)
+        slug_ = None if list_id == 0 else optional(mapped, index, list_field, list_id, list_slug)
+        currency = optional(mapped, index, "financialDetails.currencyCode", details.get("currencyCode"), currency_code)
+        discount = optional(
+            mapped, index, "financialDetails.discountPercentage", details.get("discountPercentage"), decimal
         )
-        discount_raw = details.get("discountPercentage")
-        discount = (
-            None
-            if blank(discount_raw)
-            else read(mapped, index, "financialDetails.discountPercentage", discount_raw, decimal)
-        )
-        credit = details.get("creditLimit")
-        days_raw = details.get("creditTermDays")
-        days = (
-            None
-            if blank(days_raw)
-            else read(mapped, index, "financialDetails.creditTermDays", days_raw, whole, zero_is=0)
+        days = optional(
+            mapped, index, "financialDetails.creditTermDays", details.get("creditTermDays"), whole, zero_is=0
         )
         version = version_of(mapped, index, "updatedOn", contact.get("updatedOn"))
         if contact_id is None:
             mapped.error(index, "contactId", "is required")
-            continue
-        if email is None:
-            mapped.error(index, "communication.emails.PRI.email", "is required: tradeprice keys customers by email too")
             continue
         group = BASE_GROUP
         if slug_ is not None:
@@ -199,36 +244,19 @@ def customers(payload: Any, options: Options) -> Mapped:
             if written is None:
                 continue
             group = slug_
-        document: dict[str, Any] = {"id": contact_id, "email": email, "group": group}
-        if company or person:
-            document["company"] = (company or person)[:200]
-        if discount is not None:
-            document["discount_percent"] = discount
-        if currency is not None:
-            document["currency"] = currency
-        terms: dict[str, Any] = {}
-        if not blank(credit):
-            terms["credit_limit"] = credit
-        if days is not None:
-            terms["net_days"] = days
-        if terms:
-            document["payment_terms"] = terms
-        if version is not None:
-            document["source_version"] = version
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": "contactId",
-                "email": "communication.emails.PRI.email",
-                "company": "organisation.name",
-                "group": list_field,
-                "discount_percent": "financialDetails.discountPercentage",
-                "currency": "financialDetails.currencyCode",
-                "payment_terms.credit_limit": "financialDetails.creditLimit",
-                "payment_terms.net_days": "financialDetails.creditTermDays",
-            },
+        add_customer(
+            mapped,
+            index,
+            NAMES.with_group(list_field),
+            contact_id,
+            email=email,
+            group=group,
+            company=company or person or None,
+            discount=discount,
+            currency=currency,
+            credit_limit=details.get("creditLimit"),
+            net_days=days,
+            version=version,
         )
     return mapped
 

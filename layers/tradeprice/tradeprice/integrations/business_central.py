@@ -44,6 +44,7 @@ from tradeprice.integrations.base import (
     version_of,
     whole,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer
 
 SYSTEM = "business-central"
 ENVELOPES = ("value",)
@@ -83,12 +84,38 @@ def _currency(value: str | None, options: Options) -> str:
     return currency_code(value)
 
 
+SKU_FIELDS = ("assetNo", "Asset No.", "itemNo", "Item No.", "itemNumber")
+SOURCE_TYPE_FIELDS = ("sourceType", "Source Type", "assignToType", "salesType", "Sales Type")
+SOURCE_NO_FIELDS = ("sourceNo", "Source No.", "assignToNo", "salesCode", "Sales Code")
+
+
+def records(payload: Any) -> list[Any]:
+    """OData's `{"value": [...]}`, a bare array, or one entity as a single GET answers it (`{"@odata.context",
+    "@odata.etag", ...fields}`, no `value`)."""
+    if isinstance(payload, dict) and "value" not in payload:
+        return [payload]
+    return records_of(payload, ENVELOPES)
+
+
 def price_list_lines(payload: Any, options: Options) -> Mapped:
-    mapped = Mapped(SYSTEM, "price-list-lines")
+    """Price list lines (`priceListCode, sourceType, sourceNo, assetType, assetNo, …`) or the older Sales Price
+    records (`itemNo, salesType, salesCode, …`, table 7002): the same facts under older names. A Sales Price's
+    `salesType` is Customer, Customer Price Group, All Customers or Campaign; campaign prices are not carried."""
+    return _prices(payload, options, "price-list-lines")
+
+
+def sales_prices(payload: Any, options: Options) -> Mapped:
+    """The older Sales Price shape (`itemNo`/`itemNumber`, `salesType`, `salesCode`, `minimumQuantity`, `unitPrice`,
+    `startingDate`, `endingDate`, `currencyCode`, `variantCode`, `unitOfMeasureCode`, `priceIncludesVAT`)."""
+    return _prices(payload, options, "sales-prices")
+
+
+def _prices(payload: Any, options: Options, resource: str) -> Mapped:
+    mapped = Mapped(SYSTEM, resource)
     ladders = Ladders()
-    for index, raw in objects(mapped, records_of(payload, ENVELOPES), lambda line: Row(line).cell("assetNo")[1]):
+    for index, raw in objects(mapped, records(payload), lambda line: Row(line).cell(*SKU_FIELDS)[1]):
         line = Row(raw)
-        sku_field, sku = line.cell("assetNo", "Asset No.", "itemNo", "Item No.")
+        sku_field, sku = line.cell(*SKU_FIELDS)
         if sku is None:
             mapped.error(index, sku_field, "is required")
             continue
@@ -111,12 +138,15 @@ def price_list_lines(payload: Any, options: Options) -> Mapped:
         if variant is not None:
             mapped.skip(index, variant_field, "variant prices are not carried: tradeprice SKUs are BC items")
             continue
-        source_field, source_type = line.cell("sourceType", "Source Type", "assignToType")
+        source_field, source_type = line.cell(*SOURCE_TYPE_FIELDS)
         kind = _enum(source_type)
+        if kind == "campaign":
+            mapped.skip(index, source_field, "Campaign prices apply only through a campaign's segments: not carried")
+            continue
         if kind not in _PRICE_SOURCES:
             mapped.skip(index, source_field, f"source type {source_type or '(blank)'} is not carried")
             continue
-        number_field, number = line.cell("sourceNo", "Source No.", "assignToNo")
+        number_field, number = line.cell(*SOURCE_NO_FIELDS)
         currency_field, currency_text = line.cell("currencyCode", "Currency Code")
         currency = read(mapped, index, currency_field, currency_text, _currency, options)
         quantity_field, quantity_text = line.cell("minimumQuantity", "Minimum Quantity")
@@ -131,9 +161,9 @@ def price_list_lines(payload: Any, options: Options) -> Mapped:
         until_field, until_text = line.cell("endingDate", "Ending Date")
         valid_from = read(mapped, index, from_field, from_text, moment)
         valid_until = read(mapped, index, until_field, until_text, moment, end_of_day=True)
-        vat_field, vat_text = line.cell("priceIncludesVAT", "Price Includes VAT")
+        vat_field, vat_text = line.cell("priceIncludesVAT", "Price Includes VAT", "priceIncludesTax")
         vat = read(mapped, index, vat_field, vat_text, flag)
-        unit = line.cell("unitOfMeasureCode", "Unit of Measure Code")[1]
+        unit = line.cell("unitOfMeasureCode", "Unit of Measure Code", "unitofMeasureCode")[1]
         version = version_of(mapped, index, "lastModifiedDateTime", line.cell("lastModifiedDateTime")[1])
         if kind != "allcustomers" and number is None:
             mapped.error(index, number_field, f"is required for source type {source_type}")
@@ -174,7 +204,7 @@ def price_list_lines(payload: Any, options: Options) -> Mapped:
 def customers(payload: Any, options: Options) -> Mapped:
     """Customers: `number`, `displayName`, `email`, `currencyCode`, `customerPriceGroup`, `blocked`."""
     mapped = Mapped(SYSTEM, "customers")
-    for index, raw in objects(mapped, records_of(payload, ENVELOPES), lambda c: Row(c).cell("number", "No.")[1]):
+    for index, raw in objects(mapped, records(payload), lambda c: Row(c).cell("number", "No.")[1]):
         customer = Row(raw)
         number_field, number = customer.cell("number", "No.")
         email_field, email = customer.cell("email", "E-Mail", "eMail")
@@ -186,9 +216,6 @@ def customers(payload: Any, options: Options) -> Mapped:
         version = version_of(mapped, index, "lastModifiedDateTime", customer.cell("lastModifiedDateTime")[1])
         if number is None:
             mapped.error(index, number_field, "is required")
-            continue
-        if email is None:
-            mapped.error(index, email_field, "is required: tradeprice keys trade customers by a unique email too")
             continue
         if currency is None:
             continue
@@ -204,34 +231,34 @@ def customers(payload: Any, options: Options) -> Mapped:
         group = group_slug(price_group, currency)
         title = f"Business Central {price_group or 'all customers'} ({currency})"
         group_write(mapped, group, title, chain, index, group_field)
-        document: dict[str, Any] = {
-            "id": number,
-            "email": email,
+        names = CustomerNames(
+            id=number_field,
+            email=email_field,
+            company=name_field,
+            currency=currency_field,
+            group=group_field,
+            status=blocked_field,
+        )
+        add_customer(
+            mapped,
+            index,
+            names,
+            number,
+            email=email,
             # Blocked "Ship", "Invoice" or "All" each stop sales to the customer; blank (or " ") is not blocked.
-            "status": "inactive" if blocked is not None and _enum(blocked) not in {"", "none"} else "active",
-            "group": group,
-            "currency": currency,
-        }
-        if name is not None:
-            document["company"] = name[:200]
-        if version is not None:
-            document["source_version"] = version
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": number_field,
-                "email": email_field,
-                "company": name_field,
-                "currency": currency_field,
-                "group": group_field,
-                "status": blocked_field,
-            },
+            status="inactive" if blocked is not None and _enum(blocked) not in {"", "none"} else "active",
+            group=group,
+            currency=currency,
+            company=name,
+            version=version,
             specific_list=customer_list(number, currency),
         )
     return mapped
 
 
-RESOURCES: dict[str, Adapter] = {"price-list-lines": price_list_lines, "customers": customers}
+RESOURCES: dict[str, Adapter] = {
+    "price-list-lines": price_list_lines,
+    "sales-prices": sales_prices,
+    "customers": customers,
+}
 FILE_LAYOUTS = ()

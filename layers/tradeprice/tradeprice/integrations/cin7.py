@@ -18,9 +18,7 @@ from tradeprice.integrations.base import (
     Adapter,
     ListSpec,
     Mapped,
-    NativeValueError,
     Options,
-    blank,
     currency_code,
     decimal,
     group_write,
@@ -33,6 +31,7 @@ from tradeprice.integrations.base import (
     text,
     version_of,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, is_zero, optional
 
 SYSTEM = "cin7"
 TIER_SLOTS = 10
@@ -91,7 +90,7 @@ def products(payload: Any, options: Options) -> Mapped:
                 index,
                 price_list,
                 sku,
-                None if _is_zero(value) else value,
+                None if is_zero(value) else value,
                 native,
                 unit_of_measure=unit,
                 source_version=version,
@@ -106,10 +105,7 @@ def products(payload: Any, options: Options) -> Mapped:
                 mapped.error(index, native, "must be an object")
                 continue
             customer_id = read(mapped, index, f"{native}.CustomerID", entry.get("CustomerID"), required_text)
-            currency = entry.get("CustomerCurrency")
-            code = (
-                None if blank(currency) else read(mapped, index, f"{native}.CustomerCurrency", currency, currency_code)
-            )
+            code = optional(mapped, index, f"{native}.CustomerCurrency", entry.get("CustomerCurrency"), currency_code)
             if customer_id is None:
                 continue
             name = text(entry.get("CustomerName")) or customer_id
@@ -123,11 +119,16 @@ def products(payload: Any, options: Options) -> Mapped:
     return mapped
 
 
-def _is_zero(value: Any) -> bool:
-    try:
-        return not blank(value) and decimal(value) == 0
-    except NativeValueError:
-        return False
+NAMES = CustomerNames(
+    id="ID",
+    email="Contacts.Email",
+    company="Name",
+    group="PriceTier",
+    status="Status",
+    discount="Discount",
+    currency="Currency",
+    credit_limit="CreditLimit",
+)
 
 
 def customers(payload: Any, options: Options) -> Mapped:
@@ -136,16 +137,12 @@ def customers(payload: Any, options: Options) -> Mapped:
     for index, customer in objects(mapped, records_of(payload, ("CustomerList",)), lambda c: text(c.get("ID"))):
         customer_id = read(mapped, index, "ID", customer.get("ID"), required_text)
         name = read(mapped, index, "Name", customer.get("Name"), text)
-        currency_raw = customer.get("Currency")
-        currency = None if blank(currency_raw) else read(mapped, index, "Currency", currency_raw, currency_code)
+        currency = optional(mapped, index, "Currency", customer.get("Currency"), currency_code)
         tier = read(mapped, index, "PriceTier", customer.get("PriceTier"), text)
-        discount = (
-            None if blank(customer.get("Discount")) else read(mapped, index, "Discount", customer["Discount"], decimal)
-        )
-        credit = customer.get("CreditLimit")
+        discount = optional(mapped, index, "Discount", customer.get("Discount"), decimal)
         status = read(mapped, index, "Status", customer.get("Status"), text)
         version = version_of(mapped, index, "LastModifiedOn", customer.get("LastModifiedOn"))
-        email = _email(mapped, index, customer)
+        email = _email(customer)
         if customer_id is None:
             continue
         chain = [tier_list(tier)] if tier else []
@@ -177,53 +174,35 @@ def customers(payload: Any, options: Options) -> Mapped:
                 single_price(
                     mapped, index, specific, sku, entry.get("Price"), f"{native}.Price", source_version=version
                 )
-        if email is None:
-            continue
-        document: dict[str, Any] = {
-            "id": customer_id,
-            "email": email,
-            "status": "inactive" if status is not None and status.lower() != "active" else "active",
-            "group": group,
-        }
-        if name is not None:
-            document["company"] = name[:200]
-        if discount is not None:
-            document["discount_percent"] = discount
-        if currency is not None:
-            document["currency"] = currency
-        if not blank(credit):
-            document["payment_terms"] = {"credit_limit": credit}
-        if version is not None:
-            document["source_version"] = version
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": "ID",
-                "email": "Contacts.Email",
-                "company": "Name",
-                "discount_percent": "Discount",
-                "currency": "Currency",
-                "payment_terms": "CreditLimit",
-            },
+        add_customer(
+            mapped,
+            index,
+            NAMES,
+            customer_id,
+            email=email,
+            status="inactive" if status is not None and status.lower() != "active" else "active",
+            group=group,
+            company=name,
+            discount=discount,
+            currency=currency,
+            credit_limit=customer.get("CreditLimit"),
+            version=version,
             specific_list=specific,
         )
     return mapped
 
 
-def _email(mapped: Mapped, index: int, customer: dict[str, Any]) -> str | None:
-    """The default contact's email (`Contacts[{Email, Default}]`), else the first contact with one, else `Email`."""
+def _email(customer: dict[str, Any]) -> str | None:
+    """The default contact's email (`Contacts[{Email, Default}]`), else the first contact with one, else `Email`;
+    None when no contact has one (Cin7 Core customers need no email)."""
     contacts = customer.get("Contacts") or []
     if isinstance(contacts, list):
-        usable = [c for c in contacts if isinstance(c, dict) and not blank(c.get("Email"))]
+        usable = [c for c in contacts if isinstance(c, dict) and isinstance(c.get("Email"), str) and c["Email"].strip()]
         usable.sort(key=lambda contact: contact.get("Default") is not True)
         if usable:
             return str(usable[0]["Email"]).strip()
-    if not blank(customer.get("Email")):
-        return str(customer["Email"]).strip()
-    mapped.error(index, "Contacts.Email", "is required: tradeprice keys trade customers by a unique email too")
-    return None
+    found = customer.get("Email")
+    return found.strip() or None if isinstance(found, str) else None
 
 
 RESOURCES: dict[str, Adapter] = {"products": products, "customers": customers}

@@ -38,6 +38,7 @@ from tradeprice.integrations.base import (
     text,
     version_of,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, optional
 
 SYSTEM = "katana"
 ENVELOPES = ("data",)
@@ -66,8 +67,7 @@ def price_lists(payload: Any, options: Options) -> Mapped:
         name = read(mapped, index, "name", entry.get("name"), text)
         active = read(mapped, index, "is_active", entry.get("is_active"), flag)
         updated = read(mapped, index, "updated_at", entry.get("updated_at"), moment)
-        currency_raw = entry.get("currency")
-        currency = None if blank(currency_raw) else read(mapped, index, "currency", currency_raw, currency_code)
+        currency = optional(mapped, index, "currency", entry.get("currency"), currency_code)
         if identifier is None:
             continue
         spec = ListSpec(
@@ -89,7 +89,10 @@ def variants(payload: Any, options: Options) -> Mapped:
     for index, variant in objects(mapped, records_of(payload, ENVELOPES), lambda v: text(v.get("sku"))):
         sku = read(mapped, index, "sku", variant.get("sku"), required_text)
         version = version_of(mapped, index, "updated_at", variant.get("updated_at"))
-        if sku is None or "sales_price" not in variant:
+        if sku is None:
+            continue
+        if "sales_price" not in variant:
+            mapped.skip(index, "sales_price", "absent: purchase_price and minimum_order_quantity are supplier-side")
             continue
         mapped.need_list(_default_spec(), index)
         single_price(mapped, index, DEFAULT_LIST, sku, variant["sales_price"], "sales_price", source_version=version)
@@ -136,10 +139,26 @@ def price_list_rows(payload: Any, options: Options) -> Mapped:
     return mapped
 
 
+NAMES = CustomerNames(
+    id="id",
+    email="email",
+    company="name",
+    discount="discount_rate",
+    currency="currency",
+    price_lists="price_list_customers",
+)
+
+
 def customers(payload: Any, options: Options) -> Mapped:
-    """`{"data": [customers], "price_list_customers": [{price_list_id, customer_id}]}`."""
+    """`{"data": [customers], "price_list_customers": [{price_list_id, customer_id}]}`.
+
+    A link to a customer the payload does not hold is not applied, and the answer's `warnings` say so (send the
+    customer with its links). A `discount_rate` of 100 would price everything at zero: it is not carried, with a
+    warning on the customer.
+    """
     mapped = Mapped(SYSTEM, "customers")
     linked: dict[str, list[str]] = {}
+    link_fields: dict[str, list[int]] = {}
     for position, link in enumerate(side_list(payload, "price_list_customers")):
         if not isinstance(link, dict):
             raise PayloadError(f"price_list_customers[{position}] must be an object")
@@ -148,50 +167,54 @@ def customers(payload: Any, options: Options) -> Mapped:
         except NativeValueError as problem:
             raise PayloadError(f"price_list_customers[{position}]: {problem.reason}") from None
         chain = linked.setdefault(customer_id, [])
+        link_fields.setdefault(customer_id, []).append(position)
         if list_id not in chain:
             chain.append(list_id)
+    held: set[str] = set()
     for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("id"))):
         customer_id = read(mapped, index, "id", customer.get("id"), _id)
         email = read(mapped, index, "email", customer.get("email"), text)
         name = read(mapped, index, "name", customer.get("name"), text)
-        currency_raw = customer.get("currency")
-        currency = None if blank(currency_raw) else read(mapped, index, "currency", currency_raw, currency_code)
-        rate = customer.get("discount_rate")
-        discount = None if blank(rate) else read(mapped, index, "discount_rate", rate, decimal)
+        currency = optional(mapped, index, "currency", customer.get("currency"), currency_code)
+        discount = optional(mapped, index, "discount_rate", customer.get("discount_rate"), decimal)
         version = version_of(mapped, index, "updated_at", customer.get("updated_at"))
         if customer_id is None:
             continue
-        if email is None:
-            mapped.error(index, "email", "is required: tradeprice keys trade customers by a unique email too")
-            continue
+        held.add(customer_id)
+        if discount == 100:
+            mapped.warn(
+                index,
+                "discount_rate",
+                "a discount of 100 % would price every item at zero: not carried (set the customer's "
+                "discount_percent in tradeprice if it is meant)",
+            )
+            discount = None
         chain = [
             mapped.need_list(_needed_list(list_id, "price_list_customers.price_list_id"), index)
             for list_id in linked.get(customer_id, [])
         ]
         chain.append(mapped.need_list(_default_spec(), index))
-        document: dict[str, Any] = {"id": customer_id, "email": email, "group": BASE_GROUP, "price_lists": chain}
-        if name is not None:
-            document["company"] = name[:200]
-        if discount is not None:
-            document["discount_percent"] = discount  # Katana's discount_rate is already a percentage (0–100)
-        if currency is not None:
-            document["currency"] = currency
-        if version is not None:
-            document["source_version"] = version
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": "id",
-                "email": "email",
-                "company": "name",
-                "discount_percent": "discount_rate",
-                "currency": "currency",
-                "price_lists": "price_list_customers",
-            },
+        add_customer(
+            mapped,
+            index,
+            NAMES,
+            customer_id,
+            email=email,
+            group=BASE_GROUP,
+            price_lists=chain,
+            company=name,
+            discount=discount,  # Katana's discount_rate is already a percentage (0–100)
+            currency=currency,
+            version=version,
             lists=tuple(chain),
         )
+    for customer_id in sorted(set(linked) - held, key=int):
+        for position in link_fields[customer_id]:
+            mapped.note(
+                f"price_list_customers[{position}].customer_id",
+                f"customer {customer_id} is not in this payload's data: the link is not applied (send the customer "
+                "with its links)",
+            )
     return mapped
 
 

@@ -98,30 +98,37 @@ def _price_lists(
         ladders.taint(price_list, sku, index)
 
 
+PRICE_ARRAYS = ("ItemChannelPrices", "StockItemPrices")
+"""Where a stock item carries its channel prices: `ItemChannelPrices`, as Linnworks' full stock item has them
+(`StockItemFull`, `StockItemFullExtended`: Stock/GetStockItemsFull, Stock/GetStockItemsFullByIds);
+`StockItemPrices` is accepted too."""
+
+
 def stock_items(payload: Any, options: Options) -> Mapped:
-    """Stock items (`[{ItemNumber, RetailPrice, StockItemPrices: [StockItemPrice]}]`, or `{"StockItems": [...]}`):
-    each item's channel prices, nested as `StockItemPrices`, become prices of its `ItemNumber`."""
+    """Stock items with their channel prices: a bare array, `{"StockItemsFullExtended": [...]}` (the answer of
+    Stock/GetStockItemsFullByIds) or `{"StockItems": [...]}`. Each item's channel prices (`ItemChannelPrices`, or
+    `StockItemPrices`) become prices of its `ItemNumber`."""
     mapped = Mapped(SYSTEM, "stock-items")
     ladders = Ladders()
-    for index, item in objects(mapped, records_of(payload, ("StockItems",)), lambda i: text(i.get("ItemNumber"))):
+    envelopes = ("StockItemsFullExtended", "StockItems")
+    for index, item in objects(mapped, records_of(payload, envelopes), lambda i: text(i.get("ItemNumber"))):
         sku = read(mapped, index, "ItemNumber", item.get("ItemNumber"), required_text)
-        prices = item.get("StockItemPrices")
+        native = next((name for name in PRICE_ARRAYS if item.get(name) is not None), PRICE_ARRAYS[0])
+        prices = item.get(native)
         if sku is None:
             continue
         if not prices:
-            mapped.skip(
-                index, "StockItemPrices", "no channel prices: RetailPrice is a reference price and is not carried"
-            )
+            mapped.skip(index, native, "no channel prices: RetailPrice is a reference price and is not carried")
             continue
         if not isinstance(prices, list):
-            mapped.error(index, "StockItemPrices", "must be an array")
+            mapped.error(index, native, "must be an array")
             continue
         for position, entry in enumerate(prices):
             if not isinstance(entry, dict):
-                mapped.error(index, f"StockItemPrices[{position}]", "must be an object")
+                mapped.error(index, f"{native}[{position}]", "must be an object")
                 continue
-            _price_lists(mapped, index, f"StockItemPrices[{position}].", entry, sku, options, ladders)
-    ladders.emit(mapped, ladder_field="StockItemPrices")
+            _price_lists(mapped, index, f"{native}[{position}].", entry, sku, options, ladders)
+    ladders.emit(mapped, ladder_field="ItemChannelPrices")
     return mapped
 
 

@@ -52,6 +52,7 @@ from tradeprice.integrations.base import (
     version_of,
     whole,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, optional
 
 SYSTEM = "netsuite"
 ENVELOPES = ("items",)
@@ -98,12 +99,33 @@ def currency_of(reference: Any, options: Options) -> str:
     )
 
 
+BASE_LEVEL_ID = "1"
+"""NetSuite's internal id of the Base Price level, the same in every account."""
+
+
 def _ref_name(reference: Any) -> str:
     """The name of a NetSuite reference (`{id, refName}`) or plain text."""
     name = text(reference.get("refName")) if isinstance(reference, dict) else text(reference)
     if name is None:
         raise NativeValueError("needs its refName (lists are named by price level name)")
     return name
+
+
+def _level_name(reference: Any) -> str:
+    """A price level's name: its `refName`, or for a level referenced by id alone (`{"id": "1"}`, or a `refName`
+    that only repeats the id, as some REST responses give) the Base Price, whose id is 1 in every account. Other
+    levels are named by their `refName`: their ids differ per account."""
+    if isinstance(reference, dict):
+        identifier = text(reference.get("id"))
+        name = text(reference.get("refName"))
+        if identifier is not None and (name is None or name == identifier):
+            if identifier == BASE_LEVEL_ID:
+                return BASE_LEVEL
+            raise NativeValueError(
+                f"names price level {identifier} by id only; only id {BASE_LEVEL_ID} (Base Price) is the same in "
+                "every account: send the level's refName"
+            )
+    return _ref_name(reference)
 
 
 # -- price levels --------------------------------------------------------------------------------------------------
@@ -115,8 +137,7 @@ def price_levels(payload: Any, options: Options) -> Mapped:
     currencies = options.currencies or ((options.currency,) if options.currency else ())
     for index, level in objects(mapped, records_of(payload, ENVELOPES), lambda e: text(e.get("name"))):
         name = read(mapped, index, "name", level.get("name"), required_text)
-        raw = level.get("discountPct")
-        adjustment = None if blank(raw) else read(mapped, index, "discountPct", raw, percent)
+        adjustment = optional(mapped, index, "discountPct", level.get("discountPct"), percent)
         inactive = read(mapped, index, "isInactive", level.get("isInactive"), flag)
         if name is None:
             continue
@@ -165,7 +186,7 @@ def item_pricing(payload: Any, options: Options) -> Mapped:
                 mapped.error(index, native, "must be an object")
                 continue
             currency = read(mapped, index, f"{native}.currencyPage", cell.get("currencyPage"), currency_of, options)
-            level = read(mapped, index, f"{native}.priceLevel.refName", cell.get("priceLevel"), _ref_name)
+            level = read(mapped, index, f"{native}.priceLevel.refName", cell.get("priceLevel"), _level_name)
             if currency is None or level is None:
                 continue
             price_list = mapped.need_list(_level_spec(level, currency, f"{native}.priceLevel"), index)
@@ -208,8 +229,7 @@ def _rule(mapped: Mapped, index: int, item: dict[str, Any], sku: str, version: A
         return
     bounds: dict[str, int | None] = {}
     for native, canonical in (("minimumQuantity", "min_qty"), ("maximumQuantity", "max_qty")):
-        raw = item.get(native)
-        bounds[canonical] = None if blank(raw) else read(mapped, index, native, raw, whole, zero_is=0) or None
+        bounds[canonical] = optional(mapped, index, native, item.get(native), whole, zero_is=0) or None
     document: dict[str, Any] = {"group": BASE_GROUP, "sku": sku, **bounds}
     if version is not None:
         document["source_version"] = version
@@ -225,6 +245,17 @@ def _rule(mapped: Mapped, index: int, item: dict[str, Any], sku: str, version: A
 # -- customers -----------------------------------------------------------------------------------------------------
 
 
+NAMES = CustomerNames(
+    id="id",
+    email="email",
+    company="companyName",
+    group="priceLevel",
+    status="isInactive",
+    currency="currency",
+    credit_limit="creditLimit",
+)
+
+
 def customers(payload: Any, options: Options) -> Mapped:
     mapped = Mapped(SYSTEM, "customers")
     for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("id"))):
@@ -232,15 +263,10 @@ def customers(payload: Any, options: Options) -> Mapped:
         email = read(mapped, index, "email", customer.get("email"), text)
         company = read(mapped, index, "companyName", customer.get("companyName"), text)
         currency = read(mapped, index, "currency", customer.get("currency"), currency_of, options)
-        level_ref = customer.get("priceLevel")
-        level = None if blank(level_ref) else read(mapped, index, "priceLevel.refName", level_ref, _ref_name)
+        level = optional(mapped, index, "priceLevel.refName", customer.get("priceLevel"), _level_name)
         inactive = read(mapped, index, "isInactive", customer.get("isInactive"), flag)
-        credit = customer.get("creditLimit")
         version = version_of(mapped, index, "lastModifiedDate", customer.get("lastModifiedDate"))
         if customer_id is None or currency is None:
-            continue
-        if email is None:
-            mapped.error(index, "email", "is required: tradeprice keys trade customers by a unique email too")
             continue
         levels = [level] if level and not _is_base(level) else []
         chain = [mapped.need_list(_level_spec(name, currency, "priceLevel"), index) for name in [*levels, BASE_LEVEL]]
@@ -254,31 +280,18 @@ def customers(payload: Any, options: Options) -> Mapped:
             )
         specific = customer_list(customer_id, currency)
         _item_prices(mapped, index, customer, customer_id, currency, options, version)
-        document: dict[str, Any] = {
-            "id": customer_id,
-            "email": email,
-            "status": "inactive" if inactive else "active",
-            "group": group,
-            "currency": currency,
-        }
-        if company is not None:
-            document["company"] = company[:200]
-        if not blank(credit):
-            document["payment_terms"] = {"credit_limit": credit}
-        if version is not None:
-            document["source_version"] = version
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": "id",
-                "email": "email",
-                "company": "companyName",
-                "currency": "currency",
-                "group": "priceLevel",
-                "payment_terms": "creditLimit",
-            },
+        add_customer(
+            mapped,
+            index,
+            NAMES,
+            customer_id,
+            email=email,
+            status="inactive" if inactive else "active",
+            group=group,
+            currency=currency,
+            company=company,
+            credit_limit=customer.get("creditLimit"),
+            version=version,
             specific_list=specific,
         )
     return mapped

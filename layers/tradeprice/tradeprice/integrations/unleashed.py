@@ -45,6 +45,7 @@ from tradeprice.integrations.base import (
     version_of,
     whole,
 )
+from tradeprice.integrations.records import CustomerNames, add_customer, is_zero, optional
 
 SYSTEM = "unleashed"
 ENVELOPES = ("Items",)
@@ -92,7 +93,11 @@ def products(payload: Any, options: Options) -> Mapped:
         sku = read(mapped, index, "ProductCode", product.get("ProductCode"), required_text)
         version = version_of(mapped, index, "LastModifiedOn", product.get("LastModifiedOn"))
         unit = read(mapped, index, "UnitOfMeasure.Name", dig(product, "UnitOfMeasure.Name"), text)
+        obsolete = read(mapped, index, "Obsolete", product.get("Obsolete"), flag)
         if sku is None:
+            continue
+        if obsolete:
+            mapped.skip(index, "Obsolete", "an obsolete product is no longer sold: its prices are not carried")
             continue
         if "DefaultSellPrice" in product:
             mapped.need_list(_default_spec(), index)
@@ -122,12 +127,15 @@ def products(payload: Any, options: Options) -> Mapped:
                 continue
             slots[price_list] = native
             mapped.need_list(_tier_spec(name, f"{native}.Name"), index)
+            # An unused slot reads 0 ("0.0000"): no tier price, so Unleashed sells at the default sell price.
+            # Removing the SKU from the tier's list makes the lookup fall through to `unleashed-default` too.
+            value = slot.get("Value")
             single_price(
                 mapped,
                 index,
                 price_list,
                 sku,
-                slot.get("Value"),
+                None if is_zero(value) else value,
                 f"{native}.Value",
                 unit_of_measure=unit,
                 source_version=version,
@@ -140,7 +148,7 @@ def products(payload: Any, options: Options) -> Mapped:
 
 
 def _minimum_rule(mapped: Mapped, index: int, sku: str, value: Any, version: Any) -> None:
-    minimum = None if blank(value) else read(mapped, index, "MinimumSaleQuantity", value, whole, zero_is=0)
+    minimum = optional(mapped, index, "MinimumSaleQuantity", value, whole, zero_is=0)
     if minimum is None and not blank(value):
         return
     document: dict[str, Any] = {"group": BASE_GROUP, "sku": sku, "min_qty": minimum or None}
@@ -217,6 +225,17 @@ def product_prices(payload: Any, options: Options) -> Mapped:
 # -- customers -----------------------------------------------------------------------------------------------------
 
 
+NAMES = CustomerNames(
+    id="CustomerCode",
+    email="Email",
+    company="CustomerName",
+    group="SellPriceTier",
+    status="Obsolete",
+    discount="DiscountRate",
+    currency="Currency.CurrencyCode",
+)
+
+
 def customers(payload: Any, options: Options) -> Mapped:
     mapped = Mapped(SYSTEM, "customers")
     for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("CustomerCode"))):
@@ -228,18 +247,13 @@ def customers(payload: Any, options: Options) -> Mapped:
         if tier is None and not blank(reference):
             # The reference names a slot (SellPriceTier2), and slots are renamed per tenant: only the name is safe.
             mapped.error(index, "SellPriceTier", "is blank but SellPriceTierReference names a tier: send its name")
-        rate = customer.get("DiscountRate")
-        discount = None if blank(rate) else read(mapped, index, "DiscountRate", rate, _fraction)
-        currency = dig(customer, "Currency.CurrencyCode")
-        code_of_currency = (
-            None if blank(currency) else read(mapped, index, "Currency.CurrencyCode", currency, currency_code)
+        discount = optional(mapped, index, "DiscountRate", customer.get("DiscountRate"), _fraction)
+        currency = optional(
+            mapped, index, "Currency.CurrencyCode", dig(customer, "Currency.CurrencyCode"), currency_code
         )
         obsolete = read(mapped, index, "Obsolete", customer.get("Obsolete"), flag)
         version = version_of(mapped, index, "LastModifiedOn", customer.get("LastModifiedOn"))
         if code is None:
-            continue
-        if email is None:
-            mapped.error(index, "Email", "is required: tradeprice keys trade customers by a unique email too")
             continue
         lists = chain(tier)
         for price_list in lists:
@@ -258,42 +272,27 @@ def customers(payload: Any, options: Options) -> Mapped:
             index,
             "SellPriceTier",
         )
-        document: dict[str, Any] = {
-            "id": code,
-            "email": email,
-            "status": "inactive" if obsolete else "active",
-            "group": group,
-        }
-        if company is not None:
-            document["company"] = company[:200]
-        if discount is not None:
-            document["discount_percent"] = discount
-        if code_of_currency is not None:
-            document["currency"] = code_of_currency
-            if options.currency is not None and code_of_currency != options.currency:
-                mapped.warn(
-                    index,
-                    "Currency.CurrencyCode",
-                    f"this customer trades in {code_of_currency} but the Unleashed lists are in {options.currency}: "
-                    "their lookups find no price until you give them lists in their currency (e.g. derived with "
-                    "an fx_rate)",
-                )
-        if version is not None:
-            document["source_version"] = version
-        specific = customer_list(code)
-        mapped.add_checked(
-            "customer",
-            document,
-            (index,),
-            {
-                "id": "CustomerCode",
-                "email": "Email",
-                "company": "CustomerName",
-                "discount_percent": "DiscountRate",
-                "currency": "Currency.CurrencyCode",
-                "group": "SellPriceTier",
-            },
-            specific_list=specific,
+        if currency is not None and options.currency is not None and currency != options.currency:
+            mapped.warn(
+                index,
+                "Currency.CurrencyCode",
+                f"this customer trades in {currency} but the Unleashed lists are in {options.currency}: "
+                "their lookups find no price until you give them lists in their currency (e.g. derived with "
+                "an fx_rate)",
+            )
+        add_customer(
+            mapped,
+            index,
+            NAMES,
+            code,
+            email=email,
+            status="inactive" if obsolete else "active",
+            group=group,
+            company=company,
+            discount=discount,
+            currency=currency,
+            version=version,
+            specific_list=customer_list(code),
         )
     return mapped
 

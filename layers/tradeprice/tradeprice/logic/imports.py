@@ -22,6 +22,7 @@ from aws_lambda_powertools import Logger
 from tradeprice.config import get_settings
 from tradeprice.data import jobs, objects
 from tradeprice.data.jobs import JobState, StoredJob
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.domain.models import ImportJob, ImportKind, ImportMode, ImportStatus
 from tradeprice.domain.types import SLUG_PATTERN, utc_now
 from tradeprice.errors import Conflict, InvalidFile, InvalidInput, NotFound
@@ -380,7 +381,8 @@ def _take_and_run(stored: StoredJob, info: objects.ObjectInfo | None, budget: Bu
     logger.append_keys(job_id=job.id)
     run = ImportRun(taken, budget, crashed=crashed)
     try:
-        return run.execute()
+        with acting_as(Author("import", job.id, name=job.started_by, request=job.id)):
+            return run.execute()
     except JobTaken:
         logger.warning("import taken by another invocation; this one stops", extra={"job_id": job.id})
         return run.stored.job

@@ -18,6 +18,9 @@ from pydantic import ValidationError
 
 from tradeprice import integrations
 from tradeprice.data import reference
+from tradeprice.data.keys import StoredKey
+from tradeprice.domain import authors
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.domain.models import Customer, CustomerGroup, Price, PriceList, ProductRule
 from tradeprice.errors import Forbidden, InvalidInput, TradepriceError, Unauthorized
 from tradeprice.integrations import linnworks
@@ -58,6 +61,8 @@ class Applied:
     resource: str
     results: list[NativeResult]
     lists_created: list[str]
+    warnings: list[FieldError] = field(default_factory=list)
+    """About the payload beside its records (e.g. a link to a customer the payload does not hold)."""
 
     def summary(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -78,6 +83,7 @@ class Applied:
             "resource": self.resource,
             "summary": self.summary(),
             "price_lists_created": self.lists_created,
+            "warnings": self.warnings,
             "results": [result.as_dict() for result in self.results],
         }
 
@@ -299,7 +305,9 @@ class _Run:
             document = write.document
             slug = document["price_list"]
             if slug not in self.lists:
-                continue  # removing a SKU from a list that does not exist: nothing to do
+                # Removing a SKU from a list that does not exist: nothing to do, and the record says so.
+                self.note(write.origins, "price", f"{slug}/{document['sku']}", "unchanged")
+                continue
             index = len(by_list[slug])
             if not document["tiers"]:
                 by_list[slug].append((write, PriceWrite(index, document["sku"], None)))
@@ -372,14 +380,15 @@ def ingest(system: str, resource: str, payload: Any, options: Options) -> Applie
 
 def linnworks_price_update(token: Any, payload: Any, options: Options) -> Applied:
     """Linnworks' channel price push, authenticated by the write key it carries in its body (see authorize)."""
-    authorize(token)
+    key = authorize(token)
     mapped = linnworks.price_push(payload, options)
     if not mapped.records:
         return Applied(mapped.system, mapped.resource, [], [])
-    return apply(mapped, options)
+    with acting_as(Author("api_key", key.key_id, name=key.name, request=authors.current().request)):
+        return apply(mapped, options)
 
 
-def authorize(token: Any) -> None:
+def authorize(token: Any) -> StoredKey:
     """A tradeprice API key with the write scope, sent where the caller cannot send a header.
 
     Linnworks puts its credential in the JSON body (`AuthorizationToken`), which an API Gateway authorizer never
@@ -393,16 +402,18 @@ def authorize(token: Any) -> None:
         raise Unauthorized("AuthorizationToken is not a valid tradeprice API key")
     if not key.scopes & {"write", "admin"}:
         raise Forbidden("this API key lacks the 'write' scope", required_scopes=["write"])
+    return key
 
 
 def apply(mapped: Mapped, options: Options) -> Applied:
     """Write a mapped batch; every native record answers, in input order."""
     if not mapped.records:
         raise InvalidInput("the payload holds no records", [{"field": "body", "reason": "no records"}])
-    run = _Run(mapped, options)
-    run.price_lists()
-    run.customer_groups()
-    run.customer_records()
-    run.product_rules()
-    run.relink(run.prices())
-    return Applied(mapped.system, mapped.resource, run.results(), run.created)
+    run = _Run(mapped.account(), options)
+    with acting_as(authors.current().through(mapped.system)):
+        run.price_lists()
+        run.customer_groups()
+        run.customer_records()
+        run.product_rules()
+        run.relink(run.prices())
+    return Applied(mapped.system, mapped.resource, run.results(), run.created, mapped.notes)

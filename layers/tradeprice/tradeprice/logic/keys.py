@@ -13,6 +13,7 @@ import secrets
 import sys
 
 from tradeprice.data import keys as key_store
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.domain.types import utc_now
 
 SCOPES = ("write", "read", "admin")
@@ -63,6 +64,11 @@ def main(argv: list[str] | None = None) -> int:
     revoke = commands.add_parser("revoke", help="revoke a key by its id (the part after tp_)")
     revoke.add_argument("key_id")
     args = parser.parse_args(argv)
+    with acting_as(Author("system", "keys-cli")):
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     if args.command == "create":
         scopes = {scope.strip() for scope in args.scopes.split(",") if scope.strip()}
         key = create_key(args.name, scopes, args.source)
