@@ -190,13 +190,6 @@ def test_a_rule_naming_a_group_that_does_not_exist_rejects_the_customer_with_a_r
     assert customer(SHOPIFY_ID) is None
 
 
-def test_a_customer_without_an_email_is_rejected_naming_the_field(deliver):
-    response = deliver("shopify-customers-create", body=shopify_customer(email=None))
-
-    assert response["json"]["status"] == "rejected"
-    assert response["json"]["errors"][0]["field"] == "email"
-
-
 def test_b2b_company_topics_are_acknowledged_and_not_mapped(deliver):
     response = deliver("shopify-companies-create")
 

@@ -229,29 +229,31 @@ def replace_customer(
         put_customer["ConditionExpression"] = "attribute_exists(id) AND attribute_not_exists(updated_at)"
     owner = {":id": {"S": customer.id}}
     actions: list[dict[str, Any]] = [{"Put": put_customer}]
+    new_email: str | None = customer.email
     old_email = previous["email"]["S"] if previous is not None and "email" in previous else None
-    if customer.email != old_email:
+    claims = new_email is not None and new_email != old_email
+    if claims:
         actions.append(
             {
                 "Put": {
                     "TableName": settings.customer_emails_table,
-                    "Item": {"email": {"S": customer.email}, "customer_id": {"S": customer.id}},
+                    "Item": {"email": {"S": new_email}, "customer_id": {"S": customer.id}},
                     "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
                     "ExpressionAttributeValues": owner,
                 }
             }
         )
-        if old_email is not None:
-            actions.append(
-                {
-                    "Delete": {
-                        "TableName": settings.customer_emails_table,
-                        "Key": {"email": {"S": old_email}},
-                        "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
-                        "ExpressionAttributeValues": owner,
-                    }
+    if old_email is not None and old_email != new_email:
+        actions.append(
+            {
+                "Delete": {
+                    "TableName": settings.customer_emails_table,
+                    "Key": {"email": {"S": old_email}},
+                    "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
+                    "ExpressionAttributeValues": owner,
                 }
-            )
+            }
+        )
     try:
         call_with_retries("transact_write_items", TransactItems=actions)
     except ClientError as error:
@@ -260,7 +262,7 @@ def replace_customer(
         reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
         if reasons[:1] == ["ConditionalCheckFailed"]:
             return "conflict"
-        if len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+        if claims and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
             return "email_taken"
         raise
     if previous is None:

@@ -28,7 +28,7 @@ from tradeprice.integrations.platforms import GroupMapping, PlatformCustomer, te
 
 PLATFORM = "bigcommerce"
 CUSTOMER_SCOPES = frozenset({"store/customer/created", "store/customer/updated", "store/customer/deleted"})
-SECRET_HEADER = "X-Webhook-Secret"  # noqa: S105 - a header's name, not a secret
+SECRET_HEADER = "X-Webhook-Secret"  # noqa: S105  # nosec B105 - a header's name, not a secret
 """The custom header the webhook is registered with (`"headers": {"X-Webhook-Secret": "<secret>"}`)."""
 
 
