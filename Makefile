@@ -18,12 +18,13 @@ MOTO_PORT ?= 5000
 STACK ?=
 TTL ?= 900
 KID ?=
+FUZZ_EXAMPLES ?= 100
 CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-port $(MOTO_PORT))
 
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv run key token test template-check scan lint format bench build deploy clean
+.PHONY: help venv sam-venv scan-venv run key token test fuzz template-check scan lint format bench build deploy clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -75,6 +76,10 @@ token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=
 
 test: venv sam-venv template-check ## Check the template, then run every test (unit, integration, e2e)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# schemathesis.toml says which schemathesis defaults this API differs from, and why.
+fuzz: venv ## Fuzz the API on the local stack: schemathesis, every check and phase (stateful too), FUZZ_EXAMPLES=100 per operation
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/e2e/test_api_fuzz.py -k schemathesis_with_every_check
 
 template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
 	$(VENV)/bin/cfn-lint template.yaml

@@ -1,4 +1,4 @@
-"""Parse + validate throughput and peak memory of long-layout price files (PRODUCT.md §7: ≥ 100,000 rows/s on one
+"""Parse + validate throughput and peak memory of long-layout price files (target: ≥ 100,000 rows/s on one
 core at 1,000,000 rows; peak RSS flat in file size).
 
 python -m benchmarks import_parse                       # 10k, 100k, 1M rows

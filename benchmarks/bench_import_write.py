@@ -1,4 +1,4 @@
-"""File imports through the write path against PRODUCT.md §7: writes batched at DynamoDB's limit, unchanged rows not
+"""File imports through the write path against their targets: writes batched at DynamoDB's limit, unchanged rows not
 rewritten, memory flat in file size; and whole imports on the local stack.
 
 python -m benchmarks import_write                          # 10k, 100k, 1M rows, then 100k end to end

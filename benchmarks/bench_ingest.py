@@ -1,4 +1,4 @@
-"""Ingestion against PRODUCT.md §7: a 1,000-record batch in one request, with bounded, parallel DynamoDB calls.
+"""Ingestion against its targets: a 1,000-record batch in one request, with bounded, parallel DynamoDB calls.
 
 python -m benchmarks ingest
 

@@ -1,4 +1,4 @@
-"""The lookup against PRODUCT.md §7: round trips, CPU per line, and cold start next to a naive Powertools handler.
+"""The lookup against its targets: round trips, CPU per line, and cold start next to a naive Powertools handler.
 
 python -m benchmarks lookup
 python -m benchmarks.bench_lookup

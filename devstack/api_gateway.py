@@ -1,4 +1,4 @@
-"""Serve the template's REST API on localhost the way API Gateway does, invoking the handlers in-process.
+"""Serve the template's REST API on localhost the way API Gateway does, invoking the functions' sandboxes.
 
 The server reads everything from the deployment (routes, stage, CORS, Lambda authorizers, gateway responses),
 builds real-shaped REST proxy events and writes the proxy responses back. What it mirrors of API Gateway:
@@ -33,7 +33,7 @@ from typing import Any, Final
 from urllib.parse import parse_qsl
 
 from devstack.infra import ApiRoute, ApiSpec, AuthorizerSpec, Deployment
-from devstack.lambda_runtime import FunctionInvoker
+from devstack.lambda_runtime import FunctionError, FunctionInvoker
 
 __all__ = ["ApiGatewayServer", "GatewayError", "Request", "RouteMatch", "Router"]
 
@@ -232,8 +232,14 @@ class ApiGatewayServer:
     ) -> tuple[int, list[tuple[str, str]], bytes]:
         try:
             result = self.invoker.invoke(function, event, request_id=request.request_id)
-        except Exception:
-            logger.exception("%s raised; API Gateway answers 502", function)
+        except FunctionError as error:
+            logger.error(
+                "%s failed (%s: %s); API Gateway answers 502\n%s",
+                function,
+                error.error_type,
+                error,
+                "".join(error.stack_trace),
+            )
             raise GatewayError("DEFAULT_5XX") from None
         try:
             return _proxy_response(result, request)
@@ -319,10 +325,16 @@ class ApiGatewayServer:
         started = time.monotonic()
         try:
             result = self.invoker.invoke(authorizer.function, event, request_id=request.request_id)
-        except Exception as error:
+        except FunctionError as error:
             if str(error) == "Unauthorized":
                 raise GatewayError("UNAUTHORIZED") from None
-            logger.exception("authorizer %s raised", authorizer.name)
+            logger.error(
+                "authorizer %s failed (%s: %s)\n%s",
+                authorizer.name,
+                error.error_type,
+                error,
+                "".join(error.stack_trace),
+            )
             raise GatewayError("AUTHORIZER_FAILURE") from None
         latency_ms = int((time.monotonic() - started) * 1000)
         if not isinstance(result, dict) or "principalId" not in result or "policyDocument" not in result:
@@ -505,6 +517,13 @@ class _RequestHandler(BaseHTTPRequestHandler):
         self._serve()
 
     do_PUT = do_POST = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = do_GET
+
+    def __getattr__(self, name: str) -> Any:
+        # Any other method (TRACE, CONNECT, made-up ones) is routed like the rest, as API Gateway does: no
+        # resource has it, so it gets the MISSING_AUTHENTICATION_TOKEN gateway response, never an HTML 501.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
     def _serve(self) -> None:
         started = time.monotonic()

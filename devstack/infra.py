@@ -47,8 +47,8 @@ _FUNCTION_TYPES: Final = frozenset({"AWS::Serverless::Function"})
 _API_TYPES: Final = frozenset({"AWS::Serverless::Api"})
 # SAM creates this API for Api events that name no RestApiId; its stage is "Prod".
 _IMPLICIT_API: Final = "ServerlessRestApi"
-# Resource types that exist locally without being created in moto: functions run in-process, the API is served
-# by devstack.api_gateway, and the rest (IAM, logging, layers, resource policies) has no local effect.
+# Resource types that exist locally without being created in moto: functions run in worker processes, the API is
+# served by devstack.api_gateway, and the rest (IAM, logging, layers, resource policies) has no local effect.
 _NOT_CREATED_LOCALLY: Final = frozenset(
     {
         "AWS::Serverless::Function",
@@ -211,6 +211,20 @@ class Deployment:
             return dict(self.functions[logical_id].environment)
         except KeyError:
             raise KeyError(f"no function {logical_id!r} in {self.template_path}") from None
+
+    def shared_environment(self) -> dict[str, str]:
+        """The variables every function that sets them sets to one value (table and bucket names, settings).
+
+        What a process that is none of the functions (the seed, a test reading the tables) can go by; a variable
+        the functions set differently (each its own service name) is left out.
+        """
+        merged: dict[str, str] = {}
+        conflicting: set[str] = set()
+        for spec in self.functions.values():
+            for name, value in spec.environment.items():
+                if merged.setdefault(name, value) != value:
+                    conflicting.add(name)
+        return {name: value for name, value in merged.items() if name not in conflicting}
 
     def merged_environment(self) -> dict[str, str]:
         """The union of every function's environment; raises if two functions set one variable differently."""

@@ -18,7 +18,12 @@ import threading
 import time
 from typing import IO, Any
 
-__all__ = ["MotoServerProcess", "make_dynamodb_writes_atomic", "patch_s3_event_notifications"]
+__all__ = [
+    "MotoServerProcess",
+    "NotifyAfterEachRequest",
+    "make_dynamodb_writes_atomic",
+    "patch_s3_event_notifications",
+]
 
 _sequencer = itertools.count(time.time_ns())
 _sequencer_lock = threading.Lock()
@@ -61,6 +66,46 @@ def patch_s3_event_notifications() -> None:
 
     get_complete_s3_event.devstack_completes_records = True  # type: ignore[attr-defined]
     notifications._get_s3_event = get_complete_s3_event
+
+
+_pending = threading.local()
+
+
+class NotifyAfterEachRequest:
+    """WSGI middleware: the S3 event notifications a request causes are sent once the request is done, as on AWS.
+
+    moto sends a PutObject's notification from inside `put_object`, before the request handler stores the
+    object's metadata and tags. A consumer quick enough to read the object between the two (the local stack's
+    import function polling the queue) would see an object without its metadata: an upload made through
+    POST /v1/imports would lose its `job-id` and be imported under a new job, while the API's job stayed
+    queued. AWS notifies only for a committed object, metadata included; so does this.
+    """
+
+    def __init__(self, app: Any) -> None:
+        from moto.s3 import notifications
+
+        self._app = app
+        original = notifications.send_event
+        self._send = getattr(original, "devstack_original", original)
+
+        def send_event(*args: Any, **kwargs: Any) -> None:
+            pending: list[tuple[tuple[Any, ...], dict[str, Any]]] | None = getattr(_pending, "events", None)
+            if pending is None:
+                self._send(*args, **kwargs)
+            else:
+                pending.append((args, kwargs))
+
+        send_event.devstack_original = self._send  # type: ignore[attr-defined]
+        notifications.send_event = send_event
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
+        _pending.events = []
+        try:
+            return self._app(environ, start_response)
+        finally:
+            events, _pending.events = _pending.events, None
+            for args, kwargs in events:
+                self._send(*args, **kwargs)
 
 
 _atomic_lock = threading.RLock()
@@ -173,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         server = make_server(
             args.host,
             args.port,
-            DomainDispatcherApplication(create_backend_app),
+            NotifyAfterEachRequest(DomainDispatcherApplication(create_backend_app)),
             threaded=True,
             request_handler=MotoRequestHandler,
         )

@@ -13,7 +13,7 @@ import boto3
 
 from devstack.api_gateway import ApiGatewayServer
 from devstack.infra import DEFAULT_STACK_NAME, Deployment, deploy
-from devstack.lambda_runtime import FunctionInvoker
+from devstack.lambda_runtime import DEFAULT_CONCURRENCY, FunctionInvoker
 from devstack.moto_server import MotoServerProcess
 from devstack.sqs_source import SqsPoller
 
@@ -33,9 +33,11 @@ class DevStack:
     """Runs template.yaml locally: `with DevStack(api_port=0, moto_port=0) as stack: ... stack.api_url ...`.
 
     `start()` launches moto's server, points this process's boto3 at it (AWS_ENDPOINT_URL, dummy credentials,
-    AWS_DEFAULT_REGION), creates the template's tables, bucket and queues there, exports the functions'
-    environment variables, serves the API and polls the SQS sources. `stop()` undoes all of it, restoring the
-    environment variables it changed. Port 0 picks a free port (for tests).
+    AWS_DEFAULT_REGION), creates the template's tables, bucket and queues there, starts each function's worker
+    processes (its own environment, as on Lambda), serves the API and polls the SQS sources. The variables the
+    functions share (table and bucket names) are exported in this process too, for the seed and for tests that
+    read the tables. `stop()` undoes all of it, restoring the environment variables it changed. Port 0 picks a
+    free port (for tests); `concurrency` is how many sandboxes each function may run at once.
     """
 
     def __init__(
@@ -50,6 +52,7 @@ class DevStack:
         parameters: Mapping[str, str] | None = None,
         sqs_wait_seconds: int = 1,
         failed_message_visibility_seconds: int | None = 0,
+        concurrency: int = DEFAULT_CONCURRENCY,
     ) -> None:
         """`failed_message_visibility_seconds`: how soon a message the import function failed is received
         again (0: at once, so retries and dead-lettering take seconds locally; None: the queue's own
@@ -64,6 +67,8 @@ class DevStack:
         self._failed_visibility = failed_message_visibility_seconds
         self._moto = MotoServerProcess(host, moto_port)
         self._deployment: Deployment | None = None
+        self._concurrency = concurrency
+        self._invoker: FunctionInvoker | None = None
         self._api: ApiGatewayServer | None = None
         self._pollers: list[SqsPoller] = []
         self._saved_environment: dict[str, str | None] = {}
@@ -73,27 +78,27 @@ class DevStack:
     def start(self) -> DevStack:
         try:
             self._moto.start()
-            self._set_environment(
-                {
-                    "AWS_ENDPOINT_URL": self._moto.endpoint_url,
-                    "AWS_DEFAULT_REGION": self.region,
-                    "AWS_REGION": self.region,
-                    **_DUMMY_CREDENTIALS,
-                },
-                clear=_CLEARED_VARIABLES,
-            )
+            local_aws = {
+                "AWS_ENDPOINT_URL": self._moto.endpoint_url,
+                "AWS_DEFAULT_REGION": self.region,
+                "AWS_REGION": self.region,
+                **_DUMMY_CREDENTIALS,
+            }
+            self._set_environment(local_aws, clear=_CLEARED_VARIABLES)
             # Clients made from now on read the variables above, not a session cached before.
             boto3.DEFAULT_SESSION = None
             self._deployment = deploy(
                 self.template_path, stack_name=self.stack_name, parameters=self.parameters, session=boto3.Session()
             )
-            self._set_environment(self._deployment.merged_environment())
-            invoker = FunctionInvoker(self._deployment)
+            self._set_environment(self._deployment.shared_environment())
+            invoker = self._invoker = FunctionInvoker(
+                self._deployment, environment=local_aws, concurrency=self._concurrency
+            )
             for missing in invoker.missing_handlers():
                 spec = self._deployment.functions[missing]
                 logger.warning("%s: handler module %s not found; its events will fail", missing, spec.module)
             for logical_id, error in invoker.load_all().items():
-                logger.error("%s: importing its handler failed; its events will fail", logical_id, exc_info=error)
+                logger.error("%s: its cold start failed; its events will fail: %s", logical_id, error)
             self._api = ApiGatewayServer(self._deployment, invoker, host=self.host, port=self._api_port).start()
             self._pollers = [
                 SqsPoller(
@@ -119,6 +124,9 @@ class DevStack:
         if self._api is not None:
             self._api.stop()
             self._api = None
+        if self._invoker is not None:
+            self._invoker.close()
+            self._invoker = None
         self._moto.stop()
         self._restore_environment()
         boto3.DEFAULT_SESSION = None

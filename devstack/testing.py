@@ -26,6 +26,7 @@ import boto3
 from devstack.api_gateway import Request, Router, build_proxy_event
 from devstack.infra import Deployment, SqsSubscription, deploy
 from devstack.lambda_runtime import LambdaContext
+from devstack.lambda_runtime import lambda_context as _lambda_context
 from devstack.moto_server import patch_s3_event_notifications
 from devstack.sqs_source import failed_message_ids, sqs_event
 from devstack.stack import DEFAULT_REGION, DEFAULT_TEMPLATE
@@ -94,7 +95,7 @@ def mocked_stack(
 
 def lambda_context(deployment: Deployment, function: str) -> LambdaContext:
     """A Lambda context for one of the template's functions (its name, ARN, memory and timeout)."""
-    return LambdaContext.for_function(deployment.functions[function])
+    return _lambda_context(deployment.functions[function])
 
 
 def api_event(

@@ -1,8 +1,14 @@
 """API Gateway REQUEST authorizer: who is calling, from `Authorization: Bearer <API key | customer token>`.
 
 Its answer is cached by API Gateway per Authorization header, so the policy allows the whole API and the
-context carries what the routes check (tradeprice/api/access.py). An unknown, forged or expired credential is
-refused with "Unauthorized", which API Gateway turns into a 401.
+context carries what the routes check (tradeprice/api/access.py).
+
+Refusals are 401s that say which of two things went wrong, and nothing more (which part of a credential failed
+stays in the logs):
+
+- no bearer credential at all: "Unauthorized", API Gateway's UNAUTHORIZED response ("send a credential");
+- a credential that is not recognised (mistyped, revoked, expired, forged, or another stack's): a Deny policy,
+  API Gateway's ACCESS_DENIED response, which the template answers as a 401 saying so.
 """
 
 from typing import Any
@@ -36,6 +42,16 @@ def _allow(principal: str, method_arn: str, context: dict[str, str]) -> dict[str
     }
 
 
+def _deny(method_arn: str) -> dict[str, Any]:
+    return {
+        "principalId": "unrecognised",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": "Deny", "Resource": _whole_api(method_arn)}],
+        },
+    }
+
+
 def _bearer(event: dict[str, Any]) -> str | None:
     headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
     scheme, _, credential = (headers.get("authorization") or "").strip().partition(" ")
@@ -46,17 +62,20 @@ def _bearer(event: dict[str, Any]) -> str | None:
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     credential = _bearer(event)
     method_arn = event["methodArn"]
-    if credential is not None and credential.startswith("tp1."):
+    if credential is None:
+        logger.info("no bearer credential")
+        raise Exception("Unauthorized")
+    if credential.startswith("tp1."):
         try:
             token = verify(credential, token_secrets(), utc_now())
         except Unauthorized as refused:
             logger.info("customer token refused", extra={"reason": refused.extensions.get("reason")})
-            raise Exception("Unauthorized") from None
+            return _deny(method_arn)
         return _allow(f"customer:{token.customer_id}", method_arn, {"scopes": "", "customer_id": token.customer_id})
-    key = verify_key(credential) if credential is not None else None
+    key = verify_key(credential)
     if key is None:
-        logger.info("credential refused", extra={"present": credential is not None})
-        raise Exception("Unauthorized")
+        logger.info("credential not recognised")
+        return _deny(method_arn)
     granted = {"scopes": " ".join(sorted(key.scopes)), "key_name": key.name}
     if key.source:
         granted["source"] = key.source

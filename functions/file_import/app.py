@@ -1,4 +1,4 @@
-"""File import: S3 object-created notifications, delivered through SQS, become import jobs (PRODUCT.md §5).
+"""File import: S3 object-created notifications, delivered through SQS, become import jobs (docs/imports.md).
 
 The queue carries two kinds of message: S3's notifications (and its one-off test event), and the continuation an
 import queues for itself when a file outlasts one invocation. A record that raises is reported as a batch item

@@ -1,8 +1,10 @@
-"""Imports API: merchants' tools upload files through presigned URLs and follow their import jobs (PRODUCT.md §4, §5).
+"""Imports API: merchants' tools upload files through presigned URLs and follow their import jobs (docs/imports.md).
 
 POST /v1/imports makes a queued job and a presigned PUT with the job's options signed in; the file's arrival in
 the bucket starts the import (the import function finds the job by the upload's x-amz-meta-job-id).
-GET /v1/imports pages every job; GET /v1/imports/{id} shows one, with links to its reports.
+GET /v1/imports pages every job; GET /v1/imports/{id} shows one, with links to its reports. A customers job's
+plan and error report quote customers' fields, so only a write (or admin) key gets their links; a read key sees
+the job's status and counts.
 """
 
 from typing import Any
@@ -43,17 +45,19 @@ def create_import() -> Response[str]:
 
 @app.get("/v1/imports")
 def list_imports() -> Response[str]:
-    caller(*READERS)
+    who = caller(*READERS)
     query = paging.page_query(app.current_event.query_string_parameters)
-    views, next_cursor = imports.page_jobs(query.limit, query.cursor, query.updated_since)
+    views, next_cursor = imports.page_jobs(
+        query.limit, query.cursor, query.updated_since, personal_data=who.holds_any(Scope.WRITE)
+    )
     items = [job_out(view).model_dump(mode="json") for view in views]
     return paging.page_response(app.current_event, items, next_cursor)
 
 
 @app.get("/v1/imports/<id>")
 def get_import(id: str) -> dict[str, Any]:
-    caller(*READERS)
-    return job_out(imports.describe_job(id)).model_dump(mode="json")
+    who = caller(*READERS)
+    return job_out(imports.describe_job(id, personal_data=who.holds_any(Scope.WRITE))).model_dump(mode="json")
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

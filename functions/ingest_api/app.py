@@ -1,4 +1,4 @@
-"""Ingestion API: ERPs and middleware write price lists, prices, groups, customers and rules (PRODUCT.md §4).
+"""Ingestion API: ERPs and middleware write price lists, prices, groups, customers and rules (docs/api.md).
 
 Each route is thin: check the caller's scope, parse, one call into logic, map the result.
 """
@@ -55,8 +55,11 @@ def single(result: RecordResult) -> RecordResult:
     return result
 
 
-def written(outcome: str, document: Any) -> Response[str]:
-    return json_response(201 if outcome == "created" else 200, document)
+def written(outcome: str, document: dict[str, Any]) -> Response[str]:
+    """A PUT's answer: the record as stored now and, in `outcome`, what the write did (created, updated,
+    unchanged, stale; deleted for a price). A stale or unchanged write answers the stored record, never the
+    values it refused."""
+    return json_response(201 if outcome == "created" else 200, document | {"outcome": outcome})
 
 
 def listing(items: list[Any], next_cursor: str | None) -> Response[str]:
@@ -104,7 +107,7 @@ def put_price_list(slug: str) -> Response[str]:
     caller(Scope.WRITE)
     request = schemas.PriceListIn.model_validate(body())
     price_list, outcome = catalog.put_price_list(request.to_domain(slug))
-    return written(outcome, views.price_list_view(price_list) | {"status": outcome})
+    return written(outcome, views.price_list_view(price_list))
 
 
 @app.get("/v1/price-lists/<slug>")
@@ -150,9 +153,9 @@ def put_price(slug: str, sku: str) -> Response[str]:
     caller(Scope.WRITE)
     record = schemas.PriceOneIn.model_validate(body())
     result = single(catalog.put_prices(slug, [record.to_write(slug, sku)])[0])
-    if result.status == "deleted":
-        return json_response(200, {"price_list": slug, "sku": sku, "status": "deleted"})
-    return written(result.status, views.price_view(catalog.get_price(slug, sku)) | {"status": result.status})
+    if not record.tiers:  # empty tiers remove the SKU: nothing stored is left to show
+        return written(result.status, {"price_list": slug, "sku": sku})
+    return written(result.status, views.price_view(catalog.get_price(slug, sku)))
 
 
 @app.delete("/v1/price-lists/<slug>/prices/<sku>")
@@ -173,6 +176,7 @@ def post_prices_batch() -> Response[str]:
 @app.get("/v1/skus/<sku>/prices")
 def prices_of_sku(sku: str) -> dict[str, Any]:
     caller(*READERS)
+    sku = schemas.sku_path(sku)
     return {"sku": sku, "items": [views.price_view(p) for p in catalog.prices_of_sku(sku)]}
 
 
@@ -192,7 +196,7 @@ def put_group(slug: str) -> Response[str]:
     caller(Scope.WRITE)
     request = schemas.CustomerGroupIn.model_validate(body())
     group, outcome = customers.put_group(request.to_domain(slug))
-    return written(outcome, views.record_view(group) | {"status": outcome})
+    return written(outcome, views.record_view(group))
 
 
 @app.get("/v1/customer-groups/<slug>")
@@ -215,12 +219,13 @@ def delete_group(slug: str) -> dict[str, Any]:
 def list_customers() -> Response[str]:
     caller(Scope.WRITE)
     query_string = app.current_event.query_string_parameters or {}
-    if query_string.get("email"):
-        return listing([views.record_view(customers.find_customer_by_email(query_string["email"]))], None)
-    if query_string.get("external_id"):
-        linked = platform.find_customer_by_external_id(query_string["external_id"])
-        return listing([views.record_view(linked)], None)
     query = page_query()
+    if "email" in query_string:  # a filter: the one customer with it, or an empty page
+        found_one = customers.find_customer_by_email(schemas.email_query(query_string["email"]))
+        return listing([views.record_view(found_one)] if found_one else [], None)
+    if "external_id" in query_string:  # a platform's customer id (shopify:<id>): the customer linked to it, or none
+        linked = platform.find_customer_by_external_id(query_string["external_id"])
+        return listing([views.record_view(linked)] if linked else [], None)
     found, next_cursor = customers.page_customers(query.limit, query.cursor, query.updated_since)
     return listing([views.record_view(c) for c in found], next_cursor)
 
@@ -238,8 +243,6 @@ def put_customer(customer_id: str) -> Response[str]:
     source = caller(Scope.WRITE).source
     record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
     result = single(customers.put_customers([(0, record)], source)[0])
-    # A customer has a `status` of its own (active/inactive), so the write's outcome is said by the status code
-    # alone (201 created, 200 otherwise) rather than overwriting it as the other PUTs' answers may.
     return written(result.status, views.record_view(customers.get_customer(customer_id)))
 
 
@@ -270,6 +273,7 @@ def post_rules_batch() -> Response[str]:
 @app.get("/v1/skus/<sku>/rules")
 def rules_of_sku(sku: str) -> dict[str, Any]:
     caller(*READERS)
+    sku = schemas.sku_path(sku)
     return {"sku": sku, "items": [views.record_view(rule) for rule in customers.rules_for_sku(sku)]}
 
 

@@ -6,6 +6,7 @@
 Each route is thin: check the caller, parse, one call into logic, map the result.
 """
 
+from http import HTTPStatus
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
@@ -43,15 +44,20 @@ def count(system: str, outcome: dict[str, int]) -> None:
 
 @app.post(LINNWORKS_PUSH)
 def linnworks_price_update() -> Response[str]:
-    """No authorizer in front (Linnworks cannot send an Authorization header): logic checks the body's key.
+    """No authorizer in front (Linnworks cannot send an Authorization header): the key travels in the body.
 
-    Every answer, refusals included, is Linnworks' `{Error, Products}`; the status says what a problem would.
+    The key is checked first, before the body is parsed or the query read, so an unauthenticated caller costs
+    one bounded scan and one key lookup whatever it sends. Every answer, refusals included, is Linnworks'
+    `{Error, Products}`; the status says what a problem would.
     """
     try:
-        payload = parse_json(app.current_event.body)
+        body = app.current_event.body
+        token = integrations.linnworks_token(body)
+        key = logic.authorize(token)
+        payload = parse_json(body)
+        integrations.same_token(payload, token)
         options = integrations.options_from(app.current_event.query_string_parameters)
-        token = payload.get("AuthorizationToken") if isinstance(payload, dict) else None
-        applied = logic.linnworks_price_update(token, payload, options)
+        applied = logic.linnworks_price_update(key, payload, options)
     except TradepriceError as error:
         logger.info("linnworks push refused", extra={"problem": type(error).__name__, "detail": error.detail})
         return json_response(problems.problem_for(error).status_code, integrations.linnworks_error(error.detail))
@@ -75,7 +81,11 @@ def post_native(system: str, resource: str) -> Response[str]:
     applied = logic.ingest(system, resource, parse_json(app.current_event.body), options)
     logger.info("native batch written", extra={"system": system, "resource": resource, "outcome": applied.summary()})
     count(system, applied.summary())
-    return json_response(applied.http_status(), integrations.applied_view(applied))
+    document = integrations.applied_view(applied)
+    if applied.http_status() == 422:  # every record failed: a problem, still carrying each record's result
+        detail = f"none of the {len(applied.results)} native records was stored; each result names its errors"
+        return problems.problem(HTTPStatus.UNPROCESSABLE_ENTITY, "batch-rejected", detail, **document)
+    return json_response(applied.http_status(), document)
 
 
 @metrics.log_metrics

@@ -1,13 +1,15 @@
-"""Price lookup: what a signed-in trade customer pays for each line of a cart (PRODUCT.md §3).
+"""Price lookup: what a signed-in trade customer pays for each line of a cart (docs/pricing-rules.md).
 
-Who may ask (PRODUCT.md §4): a key with the `read` scope, for any customer or price list it names; a customer
+Who may ask (docs/auth.md): a key with the `read` scope, for any customer or price list it names; a customer
 token, for its own customer only (the authorizer verified it and put the customer id in the request context).
 
 Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive Powertools handler):
 - no Tracer and no Metrics: Lambda active tracing still records each invocation, and the Tracer alone would
   import aws-xray-sdk and botocore;
 - the request models, the lookup logic and the data layer (pydantic models, boto3/botocore: ~200 ms of imports)
-  are imported by the first request rather than at module import.
+  are imported by the first request rather than at module import;
+- with SnapStart (template parameter LookupSnapStart), `_prime` does that work once, before the snapshot, and
+  tradeprice/snapstart.py makes each restored instance unique again.
 """
 
 from typing import Any
@@ -18,6 +20,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
+from tradeprice import snapstart
 from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import parse_json
 from tradeprice.api.resolver import new_resolver, with_cors
@@ -27,6 +30,18 @@ from tradeprice.logic.records import describe
 logger = Logger()
 metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
 app = new_resolver(logger)
+
+
+def _prime() -> None:
+    """Before a SnapStart snapshot: what the first request would import and build (no data, no secrets read)."""
+    from tradeprice.api import lookup_schemas, views  # noqa: F401
+    from tradeprice.data.aws import dynamodb
+    from tradeprice.logic import lookup  # noqa: F401
+
+    dynamodb()
+
+
+snapstart.register(_prime)
 
 
 @app.post("/v1/pricing/lookup")

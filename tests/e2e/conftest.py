@@ -1,8 +1,9 @@
 """The local stack, started once per test session (once per xdist worker), driven over HTTP and real S3 puts.
 
 `python -m devstack` runs the same stack: moto's server as AWS with template.yaml's tables, bucket and queues, the
-template's API on localhost (the authorizer included), the import queue polled into the import function.
-Every test names its own price lists, groups and customers (`unique`), so tests share the stack in any order.
+template's API on localhost (the authorizer included), the import queue polled into the import function, each
+function in worker processes of its own. Every test names its own price lists, groups and customers (`unique`),
+so tests share the stack in any order.
 """
 
 import os
@@ -18,9 +19,6 @@ from urllib.parse import urlsplit
 import pytest
 import requests
 
-# The stack imports this handler when it starts. Imported here instead, it is created with the package's child
-# loggers it parents, whatever POWERTOOLS_SERVICE_NAME the stack sets later (Powertools reads it at construction).
-import functions.file_import.app  # noqa: F401
 from devstack.seed import DemoKeys, create_demo_keys
 from devstack.stack import DevStack
 from devstack.testing import patched_environment
@@ -57,10 +55,11 @@ when built); it only keeps the parsed service models that make building the next
 
 @dataclass(frozen=True)
 class StackEnvironment:
-    """The variables the stack sets for its functions (table names, moto's endpoint, dummy credentials).
+    """The variables DevStack sets in this process (moto's endpoint, dummy credentials, the table names).
 
-    DevStack sets them process-wide; here they are applied only while an e2e test runs, so tests of other tiers
-    in this worker never see them. The stack's own threads read them only while serving those tests.
+    The functions run in worker processes with their own environment; these are for what a test does itself
+    (making keys, reading a job), applied only while an e2e test runs, so tests of other tiers in this worker
+    never see them.
     """
 
     values: dict[str, str]
@@ -76,7 +75,8 @@ class StackEnvironment:
 def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
-    with DevStack(api_port=0, moto_port=0, parameters={"ReferenceCacheSeconds": "0"}) as stack:
+    # Two sandboxes per function at most: concurrent requests to one function still run side by side.
+    with DevStack(api_port=0, moto_port=0, concurrency=2) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},

@@ -1,4 +1,4 @@
-"""Who may do what, over HTTP, through the template's authorizer (PRODUCT.md §4 Access).
+"""Who may do what, over HTTP, through the template's authorizer (docs/auth.md).
 
 No credential, an unknown or forged key, an expired or forged token: 401. A wrong scope, or a token asking for
 another customer: 403. Either way a problem document, never data.

@@ -64,7 +64,7 @@ def test_email_is_unique_case_insensitively_per_record(call_api, trade):
     assert "C-1001" in results[0]["errors"][0]["reason"]
     assert results[2]["errors"][0]["field"] == "email"
     found = call_api("ingest_api/find-customer-by-email")
-    assert found["statusCode"] == 404
+    assert (found["statusCode"], found["json"]["items"]) == (200, [])  # a filter that matches nobody
     found = call_api("ingest_api/find-customer-by-email", query={"email": "Buyer@ACME-builders.co.uk"})
     assert [c["id"] for c in found["json"]["items"]] == ["C-1001"]
 

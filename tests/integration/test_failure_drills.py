@@ -33,11 +33,15 @@ def flaky_dynamodb(stack, monkeypatch):
         if first_time:
             raise ClientError(THROTTLED, operation)
         if operation == "BatchGetItem":
-            ((table, request),) = params["RequestItems"].items()
+            # Two keys of the first table are read; the rest (other tables' keys too) is left unprocessed.
+            (table, request), *other_tables = params["RequestItems"].items()
             keys = request["Keys"]
             response = real(operation, {"RequestItems": {table: {**request, "Keys": keys[:2]}}})
+            unprocessed = dict(other_tables)
             if len(keys) > 2:
-                response["UnprocessedKeys"] = {table: {**request, "Keys": keys[2:]}}
+                unprocessed[table] = {**request, "Keys": keys[2:]}
+            if unprocessed:
+                response["UnprocessedKeys"] = unprocessed
             return response
         if operation == "BatchWriteItem":
             ((table, requests),) = params["RequestItems"].items()

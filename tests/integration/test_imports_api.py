@@ -222,3 +222,35 @@ def test_a_queued_job_whose_upload_link_expired_says_so(call, monkeypatch):
     job = call("get-import", job_id=created["json"]["job_id"])["json"]
     assert job["status"] == "queued"
     assert job["note"].startswith("no file arrived before the upload link expired")
+
+
+@pytest.mark.parametrize(
+    ("scopes", "linked"), [("read", False), ("write", True), ("admin", True)], ids=["read", "write", "admin"]
+)
+def test_only_write_and_admin_keys_get_a_customers_jobs_plan_and_report(call, queue, scopes, linked):
+    # Given a customers dry run whose plan and error report quote customers' fields
+    created = call("post-import", body={"kind": "customers", "mode": "dry-run", "filename": "c.csv"})
+    upload(created, b"id,email\nC-1,buyer@example.com\nC-2,not-an-email\n")
+    queue.drain()
+    job_id = created["json"]["job_id"]
+
+    # When a key of each scope reads the job, alone and in the listing
+    shown = call("get-import", job_id=job_id, scopes=scopes)["json"]
+    (listed,) = call("list-imports", query={"limit": "100"}, scopes=scopes)["json"]["items"]
+
+    # Then only write and admin keys get the links; a read key still sees status and counts
+    for job in (shown, listed):
+        assert job["counts"]["rows_read"] == 2
+        assert (job["plan"] is not None, job["report"] is not None) == (linked, linked)
+        assert (job["note"] is None) == linked
+
+
+def test_a_read_key_keeps_the_links_of_jobs_without_personal_data(call, queue):
+    make_list("trade")
+    created = call("post-import", body={"kind": "prices", "price_list": "trade", "mode": "upsert", "filename": "p.csv"})
+    upload(created, b"sku,price\nBOLT-M8,0.48\nBAD,abc\n")
+    queue.drain()
+
+    job = call("get-import", job_id=created["json"]["job_id"], scopes="read")["json"]
+
+    assert job["report"]["url"]

@@ -13,7 +13,6 @@ from functions.integrations_api import app as integrations_api
 from functions.price_lookup import app as price_lookup
 from tests.conftest import load_event
 from tests.unit.integration_fixtures import EMAIL_OPTIONAL, needs_optional_email
-from tradeprice.data import reference_cache
 from tradeprice.errors import NotFound
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.keys import create_key
@@ -132,7 +131,6 @@ def test_unleashed_customer_prices_arriving_after_the_customer_relink_it(post, l
         "unleashed-tier-trade",
         "unleashed-default",
     ]
-    reference_cache.clear()  # a warm lookup function rereads customers after REFERENCE_CACHE_SECONDS
     line = lookup("ACME", ("BOLT-M8", 100), at="2026-06-01T00:00:00Z")["BOLT-M8"]
     assert line["price_list"] == "unleashed-customer-acme"
 
@@ -485,14 +483,42 @@ def test_the_linnworks_push_refuses_a_read_key(push, stack):
     assert "write" in response["json"]["Error"]
 
 
-def test_the_linnworks_push_answers_malformed_bodies_in_its_shape(push):
-    not_json = push("{AuthorizationToken:")
-    no_products = push({"AuthorizationToken": "x"})
+def test_the_linnworks_push_answers_malformed_bodies_in_its_shape(push, stack):
+    key = create_key("linnworks", {"write"})
+    not_json = push('{"AuthorizationToken": "' + key + '", "Products": [')
+    too_deep = push('{"AuthorizationToken": "' + key + '", "Products": ' + "[" * 1000 + "]" * 1000 + "}")
+    no_products = push({"AuthorizationToken": key})
 
-    assert not_json["statusCode"] == 400
-    assert set(not_json["json"]) == {"Error", "Products"}
-    assert no_products["statusCode"] in {401, 422}
+    assert not_json["statusCode"] == too_deep["statusCode"] == 400
+    assert set(not_json["json"]) == set(too_deep["json"]) == {"Error", "Products"}
+    assert "deep" in too_deep["json"]["Error"]
+    assert no_products["statusCode"] == 422
     assert set(no_products["json"]) == {"Error", "Products"}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        pytest.param("[" * 1000 + "]" * 1000, id="nested 1,000 deep"),
+        pytest.param("{AuthorizationToken:", id="not JSON"),
+        pytest.param('{"AuthorizationToken": "tp_forged", "Products": ' + "[" * 1000 + "]" * 1000 + "}", id="forged"),
+    ],
+)
+def test_the_linnworks_push_checks_its_key_before_it_parses_the_body(push, body):
+    # Given a body without a valid key, however malformed; When it is pushed with an invalid query too
+    response = push(body, query={"currency": "not a currency"})
+
+    # Then the answer is the missing or unrecognised key, in Linnworks' shape: nothing else was read
+    assert response["statusCode"] == 401
+    assert set(response["json"]) == {"Error", "Products"}
+    assert "AuthorizationToken" in response["json"]["Error"]
+
+
+def test_the_linnworks_push_key_must_be_the_updates_own(push, stack):
+    key = create_key("linnworks", {"write"})
+    smuggled = push({"Products": [{"SKU": "A", "Price": "1", "Note": {"AuthorizationToken": key}}]})
+
+    assert smuggled["statusCode"] == 401
 
 
 # -- NetSuite ------------------------------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Who may look up what (PRODUCT.md §4): a read key any customer or list it names, a customer token its own
+"""Who may look up what (docs/auth.md): a read key any customer or list it names, a customer token its own
 customer only, nobody without a credential. Refusals carry a problem, never prices."""
 
 import json

@@ -224,11 +224,14 @@ def test_the_storefront_finds_the_customer_by_the_platforms_id(deliver, lambda_c
     assert [item["id"] for item in json.loads(response["body"])["items"]] == [SHOPIFY_ID]
 
 
-def test_an_unknown_external_id_is_a_404(deliver, lambda_context):
+def test_an_external_id_nobody_is_linked_to_is_an_empty_page(deliver, lambda_context):
     event = copy.deepcopy(load_event("ingest_api/list-customers"))
     event["queryStringParameters"] = {"external_id": "shopify:1"}
 
-    assert ingest_api.lambda_handler(event, lambda_context)["statusCode"] == 404
+    response = ingest_api.lambda_handler(event, lambda_context)
+
+    assert response["statusCode"] == 200
+    assert json.loads(response["body"])["items"] == []
 
 
 # -- deletes ----------------------------------------------------------------------------------------------------

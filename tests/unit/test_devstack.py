@@ -8,6 +8,7 @@ from urllib.parse import quote_plus
 
 import boto3
 import pytest
+from moto import mock_aws
 
 from devstack.infra import Deployment, deploy, plan
 from devstack.sqs_source import failed_message_ids, sqs_event
@@ -20,7 +21,7 @@ from devstack.template import (
     merge_globals,
     parse_template,
 )
-from devstack.testing import api_event, drain_queue, lambda_context, mocked_stack
+from devstack.testing import TEST_ENVIRONMENT, api_event, drain_queue, lambda_context, mocked_stack, patched_environment
 
 TEMPLATE = Path(__file__).resolve().parents[2] / "template.yaml"
 CONTEXT = StackContext(stack_name="shop", region="eu-west-2", account_id="123456789012")
@@ -232,7 +233,6 @@ def test_function_environment_merges_globals_with_the_functions_own(planned):
     assert lookup["PRICES_TABLE"] == ingest["PRICES_TABLE"] == "tradeprice-local-PricesTable"
     assert lookup["IMPORTS_BUCKET"] == planned.physical_name("ImportsBucket") == "tradeprice-local-imports-123456789012"
     assert lookup["PRICE_STRATEGY"] == "first"
-    assert lookup["REFERENCE_CACHE_SECONDS"] == "30"
     assert "PRICE_STRATEGY" not in ingest
     assert lookup["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
 
@@ -242,12 +242,11 @@ def test_parameters_reach_the_environment():
         TEMPLATE,
         region="eu-west-2",
         account_id="123456789012",
-        parameters={"Stage": "prod", "PriceStrategy": "lowest", "ReferenceCacheSeconds": "0"},
+        parameters={"Stage": "prod", "PriceStrategy": "lowest", "LogRetentionDays": "7"},
     )
 
     environment = deployment.function_environment("PriceLookupFunction")
     assert environment["PRICE_STRATEGY"] == "lowest"
-    assert environment["REFERENCE_CACHE_SECONDS"] == "0"
     assert environment["POWERTOOLS_LOG_LEVEL"] == "INFO"
     assert deployment.apis[0].stage == "prod"
 
@@ -290,6 +289,20 @@ Resources:
         deployment.merged_environment()
 
 
+def test_the_shared_environment_leaves_out_what_functions_set_differently():
+    template = """
+Resources:
+  A: {Type: AWS::Serverless::Function, Properties: {CodeUri: a/, Handler: a.h, Environment: {Variables: {X: 1, T: t}}}}
+  B: {Type: AWS::Serverless::Function, Properties: {CodeUri: b/, Handler: a.h, Environment: {Variables: {X: 2, T: t}}}}
+"""
+    resolver = Resolver(parse_template(template), CONTEXT)
+    from devstack.infra import _describe
+
+    deployment = _describe(TEMPLATE, resolver.template, resolver)
+
+    assert deployment.shared_environment() == {"T": "t"}
+
+
 # -- deploying into moto -----------------------------------------------------------------------------------------
 
 
@@ -312,7 +325,7 @@ def test_every_table_is_created_with_the_templates_keys_and_settings(deployed):
         assert table["SSEDescription"]["Status"] == "ENABLED"
         backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert len(deployed.table_names) == 9
+    assert len(deployed.table_names) == 10
 
 
 def test_the_idempotency_ttl_and_the_token_secret_exist(deployed):
@@ -371,6 +384,36 @@ def test_a_dropped_file_reaches_the_import_function_as_aws_shapes_it(deployed):
     assert {"userIdentity", "requestParameters", "responseElements"} <= set(record)
     assert events[1]["Records"][0]["eventSourceARN"] == deployed.sqs_subscriptions[0].queue_arn
     assert events[1]["Records"][0]["attributes"]["ApproximateReceiveCount"] == "1"
+
+
+def test_the_moto_server_notifies_only_once_the_object_and_its_metadata_are_stored(monkeypatch):
+    """moto notifies from inside put_object, before the request stores the metadata: a consumer reading the
+    object at once (the import function) would miss the `job-id` of a presigned upload and make a new job."""
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+    from moto.s3 import notifications
+    from werkzeug.test import Client
+
+    from devstack.moto_server import NotifyAfterEachRequest
+
+    job_ids_when_notified: list[str | None] = []
+
+    def send_event(account_id: str, event_name: Any, bucket: Any, key: Any, *args: Any, **kwargs: Any) -> None:
+        if event_name is notifications.S3NotificationEvent.OBJECT_CREATED_PUT_EVENT:
+            job_ids_when_notified.append(key.metadata.get("x-amz-meta-job-id"))
+
+    monkeypatch.setattr(notifications, "send_event", send_event)
+    with patched_environment(TEST_ENVIRONMENT), mock_aws():
+        client = Client(NotifyAfterEachRequest(DomainDispatcherApplication(create_backend_app)))
+        host = {"Host": "s3.eu-west-2.amazonaws.com"}
+        location = (
+            '<CreateBucketConfiguration xmlns="http://s3.amazonaws.com/doc/2006-03-01/">'
+            "<LocationConstraint>eu-west-2</LocationConstraint></CreateBucketConfiguration>"
+        )
+        assert client.put("/uploads", data=location, headers=host).status_code == 200
+        stored = client.put("/uploads/imports/prices/a.csv", data=b"sku", headers={**host, "x-amz-meta-job-id": "j1"})
+
+    assert stored.status_code == 200
+    assert job_ids_when_notified == ["j1"]
 
 
 def test_reported_failures_stay_on_the_queue(deployed):

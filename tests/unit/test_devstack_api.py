@@ -6,6 +6,7 @@ A small SAM project is written to a temporary directory, with handlers that echo
 import base64
 import http.client
 import json
+import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -67,6 +68,8 @@ Resources:
       CodeUri: api_test_functions/echo/
       Handler: app.handler
       MemorySize: 256
+      Environment:
+        Variables: {WHO: echo}
       Events:
         Open:
           Type: Api
@@ -86,6 +89,9 @@ Resources:
         Boom:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: "/v1/boom", Method: get, Auth: {Authorizer: NONE}}
+        Sandbox:
+          Type: Api
+          Properties: {RestApiId: !Ref Api, Path: "/v1/sandbox/{what}", Method: get, Auth: {Authorizer: NONE}}
         Binary:
           Type: Api
           Properties: {RestApiId: !Ref Api, Path: "/v1/binary", Method: any, Auth: {Authorizer: NONE}}
@@ -100,15 +106,34 @@ Resources:
     Properties:
       CodeUri: api_test_functions/auth/
       Handler: app.handler
+      Environment:
+        Variables: {WHO: auth}
 """
 
 ECHO = """
 import base64
+import decimal
 import json
+import os
+
+invocations = 0
 
 def handler(event, context):
+    global invocations
+    invocations += 1
     if event["resource"] == "/v1/boom":
         raise RuntimeError("boom")
+    if event["resource"] == "/v1/sandbox/{what}":
+        what = event["pathParameters"]["what"]
+        if what == "exit":
+            os._exit(3)
+        if what == "decimal":
+            return {"statusCode": 200, "body": decimal.Decimal("1.10")}
+        if what == "print":
+            print("a handler's print goes to the log, not into the protocol")
+        sandbox = {"pid": os.getpid(), "who": os.environ.get("WHO"), "invocations": invocations,
+                   "auth_pid": event["requestContext"].get("authorizer", {}).get("pid")}
+        return {"statusCode": 200, "body": json.dumps(sandbox)}
     if event["resource"] == "/v1/binary":
         return {
             "statusCode": 201,
@@ -122,6 +147,8 @@ def handler(event, context):
 """
 
 AUTH = """
+import os
+
 def handler(event, context):
     token = event.get("authorizationToken") or event.get("headers", {}).get("X-Key", "")
     if token.endswith("unauthorized"):
@@ -135,7 +162,7 @@ def handler(event, context):
             "Version": "2012-10-17",
             "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}],
         },
-        "context": {"scope": "read", "type": event["type"]},
+        "context": {"scope": "read", "type": event["type"], "pid": os.getpid(), "who": os.environ.get("WHO")},
     }
 """
 
@@ -158,9 +185,11 @@ def deployment(project: Path) -> Deployment:
 
 @pytest.fixture(scope="module")
 def gateway(deployment: Deployment) -> Iterator[ApiGatewayServer]:
-    server = ApiGatewayServer(deployment, FunctionInvoker(deployment), port=0).start()
+    invoker = FunctionInvoker(deployment, concurrency=2)
+    server = ApiGatewayServer(deployment, invoker, port=0).start()
     yield server
     server.stop()
+    invoker.close()
 
 
 class Response:
@@ -312,6 +341,40 @@ def test_a_handler_that_raises_is_a_502_rendered_from_default_5xx(call):
 
     assert response.status == 502
     assert response.json() == {"title": "Internal server error", "type": "DEFAULT_5XX"}
+
+
+# -- sandboxes: each function in processes of its own ------------------------------------------------------------
+
+
+def test_each_function_runs_in_a_process_of_its_own_with_its_own_environment(call):
+    echo = call("GET", "/test/v1/sandbox/whoami").json()
+    authorizer = call("GET", "/test/v1/guarded", headers=[("Authorization", "Bearer good")]).event["requestContext"][
+        "authorizer"
+    ]
+
+    assert (echo["who"], authorizer["who"]) == ("echo", "auth")
+    assert len({echo["pid"], authorizer["pid"], os.getpid()}) == 3
+
+
+def test_a_sandbox_that_dies_is_a_502_and_the_next_event_gets_a_fresh_one(call):
+    died = call("GET", "/test/v1/sandbox/exit")
+    after = call("GET", "/test/v1/sandbox/whoami")
+
+    assert died.status == 502
+    assert died.json() == {"title": "Internal server error", "type": "DEFAULT_5XX"}
+    assert after.status == 200
+    assert after.json()["who"] == "echo"
+
+
+def test_a_result_lambda_cannot_serialise_is_a_502(call):
+    assert call("GET", "/test/v1/sandbox/decimal").status == 502
+
+
+def test_what_a_handler_prints_does_not_reach_the_response(call):
+    response = call("GET", "/test/v1/sandbox/print")
+
+    assert response.status == 200
+    assert response.json()["who"] == "echo"
 
 
 def test_cors_preflight_is_answered_from_the_templates_cors(call):

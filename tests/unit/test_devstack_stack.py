@@ -1,6 +1,5 @@
 """DevStack end to end on a small SAM project: moto's server, the API over HTTP, S3 -> SQS -> function, the DLQ."""
 
-import importlib
 import json
 import os
 import textwrap
@@ -89,17 +88,20 @@ def handler(event, context):
 
 FILES = """
 import json
+from pathlib import Path
 
-received = []
+# The function runs in a process of its own: what it received goes to a file the test reads.
+RECEIVED = Path(__file__).with_name("received.jsonl")
 
 def handler(event, context):
     failures = []
-    for record in event["Records"]:
-        body = json.loads(record["body"])
-        for s3_record in body.get("Records", []):
-            received.append({"record": record, "s3": s3_record})
-            if "poison" in s3_record["s3"]["object"]["key"]:
-                failures.append({"itemIdentifier": record["messageId"]})
+    with RECEIVED.open("a") as log:
+        for record in event["Records"]:
+            body = json.loads(record["body"])
+            for s3_record in body.get("Records", []):
+                log.write(json.dumps({"record": record, "s3": s3_record}) + "\\n")
+                if "poison" in s3_record["s3"]["object"]["key"]:
+                    failures.append({"itemIdentifier": record["messageId"]})
     return {"batchItemFailures": failures}
 """
 
@@ -141,7 +143,7 @@ def test_files_dropped_in_the_bucket_reach_the_function_and_poison_is_dead_lette
     s3 = stack.client("s3")
     sqs = stack.client("sqs")
     bucket = stack.deployment.physical_name("FilesBucket")
-    files = importlib.import_module("stack_test_functions.files.app")
+    log = stack.template_path.parent / "stack_test_functions" / "files" / "received.jsonl"
 
     good = s3.put_object(Bucket=bucket, Key="incoming/a b+c.csv", Body=b"x")
     s3.put_object(Bucket=bucket, Key="incoming/poison.csv", Body=b"x")
@@ -149,11 +151,12 @@ def test_files_dropped_in_the_bucket_reach_the_function_and_poison_is_dead_lette
     stack.wait_until_idle(timeout=60)
 
     # Keys arrive URL-encoded (moto encodes '/' too): decode with unquote_plus before any use.
-    keys = [unquote_plus(entry["s3"]["s3"]["object"]["key"]) for entry in files.received]
+    received = [json.loads(line) for line in log.read_text().splitlines()]
+    keys = [unquote_plus(entry["s3"]["s3"]["object"]["key"]) for entry in received]
     assert keys.count("incoming/a b+c.csv") == 1
     assert keys.count("incoming/poison.csv") == 2  # maxReceiveCount receives, then the dead-letter queue
     assert not any("ignored" in key for key in keys)
-    first = files.received[keys.index("incoming/a b+c.csv")]
+    first = received[keys.index("incoming/a b+c.csv")]
     assert first["s3"]["s3"]["object"]["versionId"] == good["VersionId"]
     assert first["record"]["eventSource"] == "aws:sqs"
     dead = sqs.receive_message(QueueUrl=stack.deployment.queue_urls["FilesDeadLetterQueue"])["Messages"]

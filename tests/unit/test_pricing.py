@@ -69,6 +69,15 @@ def test_inactive_customer_gets_no_trade_price():
     assert line.reason == "customer_inactive"
 
 
+def test_an_inactive_customer_may_order_nothing_whatever_the_rules_allow():
+    customer = Customer(id="C-1", email="a@b.co", status="inactive")
+    ctx = context({"trade": TRADE}, ["trade"], customer=customer)
+
+    (answer,) = pricing.price_cart([pricing.LineRequest("BOLT-M8", 1)], ctx, STORED, {})
+
+    assert (answer.orderability.orderable, answer.orderability.reasons) == (False, ("customer_inactive",))
+
+
 def test_group_chain_and_candidates_inherit_from_the_parent():
     groups = {
         "base": CustomerGroup(slug="base", name="Base", parent=None, price_lists=["retail"]),

@@ -1,4 +1,4 @@
-"""PRODUCT.md §3, case by case: one shared catalogue, then a table of hand-computed lookups against it.
+"""docs/pricing-rules.md, case by case: one shared catalogue, then a table of hand-computed lookups against it.
 
 Each row is: who asks (a customer below), which lines, when / in which currency / by which strategy, and what
 the line must answer. Only the fields a row names are checked. The arithmetic is in each row's comment, worked by

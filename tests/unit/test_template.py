@@ -98,13 +98,27 @@ def test_the_lookup_function_reads_exactly_the_pricing_tables_and_cannot_write(r
         "CustomerGroupsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Scan"},
         "CustomersTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "ProductRulesTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+        "StampsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
     }
+
+
+@pytest.mark.parametrize("function", ["IngestApiFunction", "IntegrationsApiFunction", "FileImportFunction"])
+def test_every_writer_of_lists_and_groups_may_bump_their_generation_stamps_and_only_that(resources, function):
+    assert grants(resources, function)["StampsTable"] == {"dynamodb:UpdateItem"}
 
 
 def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resources):
     granted = grants(resources, "IngestApiFunction")
 
-    assert set(granted) == {*DATA_TABLES, "CustomerEmailsTable", "IdempotencyTable", "CustomerLinksTable"}
+    assert set(granted) == {
+        *DATA_TABLES,
+        "CustomerEmailsTable",
+        "IdempotencyTable",
+        "StampsTable",
+        CURSOR_SECRET,
+        "CustomerLinksTable",
+    }
+    assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
     assert granted["CustomerLinksTable"] == {"dynamodb:GetItem"}  # GET /v1/customers?external_id=
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
@@ -125,6 +139,11 @@ def test_only_the_authorizer_reads_key_hashes_and_token_secrets(resources):
     }
     for function in ("PriceLookupFunction", "IngestApiFunction", "FileImportFunction", "ImportsApiFunction"):
         assert "ApiKeysTable" not in grants(resources, function)
+        assert "{'Ref': 'CustomerTokenSecret'}" not in grants(resources, function)
+
+
+CURSOR_SECRET = "{'Ref': 'PagingCursorSecret'}"
+"""Signs paging cursors; read by the functions that serve listings, never by the authorizer."""
 
 
 BUCKET_ARN = "arn:${AWS::Partition}:s3:::${AWS::StackName}-imports-${AWS::AccountId}"
@@ -151,6 +170,7 @@ def test_the_file_import_gets_what_imports_of_every_kind_need_and_nothing_more(r
         "CustomersTable": CATALOGUE_WRITES,
         "CustomerEmailsTable": CATALOGUE_WRITES,
         "ProductRulesTable": CATALOGUE_WRITES,
+        "StampsTable": {"dynamodb:UpdateItem"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
         # a file that outlasts an invocation queues its own continuation
         "ImportQueue": {"sqs:SendMessage"},
@@ -170,6 +190,7 @@ def test_the_imports_api_signs_uploads_and_report_links_and_tracks_jobs_only(res
         f"{BUCKET_ARN}/imports/*": {"s3:PutObject"},
         f"{BUCKET_ARN}/reports/*": {"s3:GetObject"},
         "ImportJobsTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Scan"},
+        CURSOR_SECRET: {"secretsmanager:GetSecretValue"},
     }
 
 
@@ -196,10 +217,11 @@ ALL_TABLES = (
     "ImportJobsTable",
     "IdempotencyTable",
     "CustomerLinksTable",
+    "StampsTable",
 )
 
 
-def test_the_template_declares_the_ten_tables(resources):
+def test_the_template_declares_the_eleven_tables(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 
@@ -230,6 +252,7 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, 
         ("CustomerEmailsTable", [("email", "HASH")]),
         ("ApiKeysTable", [("key_id", "HASH")]),
         ("CustomerLinksTable", [("external_id", "HASH")]),
+        ("StampsTable", [("id", "HASH")]),
     ],
 )
 def test_table_keys_are_the_ones_the_data_layer_uses(resources, table, keys):
@@ -357,11 +380,13 @@ def test_each_function_logs_to_its_own_retained_log_group(resources, function, c
     assert log_group["Properties"]["RetentionInDays"] == {"Ref": "LogRetentionDays"}
 
 
-def test_the_lookup_function_gets_its_strategy_and_cache_time_from_parameters(resources):
+def test_the_lookup_function_gets_its_strategy_from_a_parameter_and_has_no_cache_time(template, resources):
     variables = resources["PriceLookupFunction"]["Properties"]["Environment"]["Variables"]
 
     assert variables["PRICE_STRATEGY"] == {"Ref": "PriceStrategy"}
-    assert variables["REFERENCE_CACHE_SECONDS"] == {"Ref": "ReferenceCacheSeconds"}
+    # Freshness comes from generation stamps, not a time to live: there is no staleness window to configure.
+    assert "REFERENCE_CACHE_SECONDS" not in variables
+    assert "ReferenceCacheSeconds" not in template["Parameters"]
 
 
 def test_the_api_is_throttled_traced_and_access_logged(resources):
@@ -441,6 +466,7 @@ def test_the_integrations_api_gets_the_write_path_it_feeds_and_nothing_more(reso
         "CustomersTable": writes,
         "CustomerEmailsTable": writes,
         "ProductRulesTable": writes,
+        "StampsTable": {"dynamodb:UpdateItem"},
         "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"},
         # the Linnworks push carries its key in the body, so the function checks it against the hashes itself
         "ApiKeysTable": {"dynamodb:GetItem"},
@@ -636,3 +662,12 @@ def test_every_customer_writer_gets_the_field_ownership_document(template):
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
 
     assert variables["FIELD_OWNERSHIP"] == {"Ref": "FieldOwnership"}
+
+
+def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(template, resources):
+    properties = resources["PriceLookupFunction"]["Properties"]
+
+    assert template["Parameters"]["LookupSnapStart"]["Default"] == "false"
+    assert template["Conditions"]["LookupSnapStartOn"] == {"Fn::Equals": [{"Ref": "LookupSnapStart"}, "true"]}
+    assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["LookupSnapStartOn", "PublishedVersions", "None"]}}
+    assert properties["AutoPublishAlias"] == "live"  # SnapStart only snapshots published versions

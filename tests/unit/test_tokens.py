@@ -151,3 +151,29 @@ def test_the_command_line_needs_the_secret(monkeypatch):
 def test_the_customer_part_is_plain_base64url():
     token = tokens.mint("C-1001", 900, NEW_SECRET, "k2", now=NOW)
     assert base64.urlsafe_b64decode(token.split(".")[2] + "==") == b"C-1001"
+
+
+def signed_with_expiry(expires: int) -> str:
+    """A token a holder of the secret could sign, with any expiry (mint() itself refuses long lifetimes)."""
+    signed = f"tp1.k2.{tokens._encode(b'C-1001')}.{expires}"
+    return f"{signed}.{tokens._signature(NEW_SECRET, signed)}"
+
+
+@pytest.mark.parametrize(
+    "expires",
+    [
+        pytest.param(999_999_999_999, id="year 33658, beyond datetime"),
+        pytest.param(
+            int(NOW.timestamp()) + tokens.MAX_TTL_SECONDS + tokens.CLOCK_SKEW_SECONDS + 1, id="longer than a day"
+        ),
+    ],
+)
+def test_a_validly_signed_token_that_lives_too_long_is_refused(expires):
+    assert refusal(signed_with_expiry(expires), {"k2": NEW_SECRET}) == "lifetime_too_long"
+
+
+def test_a_minting_clock_slightly_ahead_still_verifies():
+    ahead = NOW + timedelta(seconds=tokens.CLOCK_SKEW_SECONDS)
+    token = tokens.mint("C-1001", tokens.MAX_TTL_SECONDS, NEW_SECRET, "k2", now=ahead)
+
+    assert tokens.verify(token, {"k2": NEW_SECRET}, NOW).customer_id == "C-1001"

@@ -19,20 +19,22 @@ class Settings(BaseModel):
     customer_emails_table: str = "tradeprice-customer-emails"
     api_keys_table: str = "tradeprice-api-keys"
     product_rules_table: str = "tradeprice-product-rules"
+    stamps_table: str = "tradeprice-stamps"
+    """Generation stamps of the reference data the lookup caches (data/reference.py)."""
     import_jobs_table: str = "tradeprice-import-jobs"
     idempotency_table: str = "tradeprice-idempotency"
     customer_links_table: str = "tradeprice-customer-links"
     imports_bucket: str = "tradeprice-imports"
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
+    cursor_secret_id: str = "tradeprice/paging-cursor-secret"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret whose random string signs list endpoints' paging cursors."""
 
     allowed_origins: str = ""
     """Comma-separated browser origins the lookup answers with CORS headers (e.g. https://shop.example.com)."""
 
     price_strategy: Literal["first", "lowest"] = "first"
     """`first`: the first candidate list with a price wins; `lowest`: the lowest unit price across candidates."""
-    reference_cache_seconds: Annotated[float, Field(ge=0, le=3600)] = 30
-    """How long a warm function reuses price-list, group and customer definitions before reading them again."""
     dynamodb_max_workers: Annotated[int, Field(ge=1, le=64)] = 8
     """Parallel DynamoDB calls one request may have in flight."""
     retry_base_seconds: Annotated[float, Field(ge=0, le=5)] = 0.05

@@ -31,12 +31,16 @@ class Caller:
     customer_id: str | None = None
     source: str | None = None
 
+    def holds_any(self, *scopes: Scope) -> bool:
+        """Whether the credential holds one of `scopes` (admin holds every scope)."""
+        return Scope.ADMIN in self.scopes or any(scope in self.scopes for scope in scopes)
+
     def require(self, scope: Scope) -> None:
         self.require_any(scope)
 
     def require_any(self, *scopes: Scope) -> None:
         """Admin may do everything; otherwise the credential needs one of `scopes`."""
-        if Scope.ADMIN in self.scopes or any(scope in self.scopes for scope in scopes):
+        if self.holds_any(*scopes):
             return
         if self.customer_id is not None:
             raise Forbidden("a customer token may only look up prices")

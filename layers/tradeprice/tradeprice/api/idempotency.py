@@ -11,6 +11,7 @@ from functools import cache
 from http import HTTPStatus
 from typing import Any
 
+from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -30,6 +31,7 @@ from tradeprice.data.aws import dynamodb
 HEADER = "idempotency-key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 EXPIRES_AFTER_SECONDS = 24 * 3600
+MAX_KEY_LENGTH = 255
 _WRITE_METHODS = {"POST", "PUT", "DELETE", "PATCH"}
 
 Resolve = Callable[[], dict[str, Any]]
@@ -82,6 +84,15 @@ def resolve_once(
     event: dict[str, Any], principal: str, key: str, resolve: Resolve, context: LambdaContext
 ) -> dict[str, Any]:
     """Run `resolve` once per (caller, key); later calls with the key get the stored response."""
+    if len(key) > MAX_KEY_LENGTH:
+        return _answer(
+            problem(
+                HTTPStatus.UNPROCESSABLE_ENTITY,
+                "invalid-input",
+                f"Idempotency-Key is {len(key)} characters; at most {MAX_KEY_LENGTH}",
+                field="Idempotency-Key",
+            )
+        )
     request = {
         "principal": principal,
         "key": key,
@@ -108,6 +119,10 @@ def resolve_once(
             "a request with this Idempotency-Key is still running; retry shortly",
             field="Idempotency-Key",
         )
+    return _answer(answer)
+
+
+def _answer(answer: Response[str]) -> dict[str, Any]:
     return {
         "statusCode": answer.status_code,
         "headers": {"Content-Type": answer.content_type, **answer.headers},

@@ -4,7 +4,7 @@ from the logic's job views."""
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StringConstraints, field_validator, model_validator
 
 from tradeprice.domain.models import ImportCounts, ImportKind, ImportMode, ImportStatus
 from tradeprice.domain.types import Slug
@@ -23,7 +23,7 @@ class ImportIn(BaseModel):
     """upsert (default), replace (a full sync of `price_list`), or dry_run (write nothing, report what would change)."""
     price_list: Slug | None = None
     """Prices only: the list the file's rows go to (else each row names its list in a price_list column)."""
-    force: bool = False
+    force: StrictBool = False
     """Import even when a guardrail would stop it (a price moving ×100, a replace removing most of a list)."""
     sheet: Annotated[str, StringConstraints(min_length=1, max_length=100)] | None = None
     """XLSX: the sheet to read (default: the first)."""

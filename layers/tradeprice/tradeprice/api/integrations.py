@@ -1,12 +1,15 @@
 """The integrations API's boundary: query parameters → adapter options; results → responses (ours, Linnworks')."""
 
+import re
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel, field_validator
 
+from tradeprice.api.json import check_size
 from tradeprice.domain.types import CurrencyCode, Slug
+from tradeprice.errors import Unauthorized
 from tradeprice.integrations.base import Options, currency_code
 
 if TYPE_CHECKING:  # the OpenAPI document imports this module's models, not the write path
@@ -62,6 +65,25 @@ def options_from(query: Mapping[str, str] | None) -> Options:
 
 def applied_view(applied: "Applied") -> dict[str, Any]:
     return applied.as_dict()
+
+
+_LINNWORKS_TOKEN = re.compile(r'"AuthorizationToken"\s*:\s*"([^"\\\x00-\x1f]{1,256})"')
+
+
+def linnworks_token(body: str | None) -> str | None:
+    """The push's `AuthorizationToken`, found without parsing the body (one linear scan of a size-checked body),
+    so an unauthenticated caller never has a document built from what it sent. The parsed body must then carry
+    the same token at its top level (see `same_token`)."""
+    if not body:
+        return None
+    check_size(body)
+    found = _LINNWORKS_TOKEN.search(body)
+    return found.group(1) if found else None
+
+
+def same_token(payload: Any, token: str | None) -> None:
+    if not isinstance(payload, dict) or payload.get("AuthorizationToken") != token:
+        raise Unauthorized("AuthorizationToken must be the update's own top-level field")
 
 
 def linnworks_view(applied: "Applied") -> dict[str, Any]:

@@ -1,9 +1,9 @@
-"""Request models of the lookup (PRODUCT.md §3–§4). Kept apart from the write-side schemas so the lookup
+"""Request models of the lookup (docs/pricing-rules.md). Kept apart from the write-side schemas so the lookup
 function imports none of the write path."""
 
 from typing import Annotated, Any, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug, Timestamp
 
@@ -54,3 +54,4 @@ class LookupIn(LookupContextIn):
     """
 
     lines: Annotated[list[Any], Field(min_length=1, max_length=MAX_LOOKUP_LINES)]
+    explain: StrictBool = False  # a JSON boolean here; the GET's query string spells it as text

@@ -8,11 +8,17 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from tradeprice.api import imports, integrations, lookup_schemas, schemas, webhooks
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
+from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug
+
+_QTY_RULE = (
+    "a whole number of units from 1 to 1,000,000,000, in the query and in a cart line alike: here anything else "
+    "is a 422 naming qty; in POST /v1/pricing/lookup that line alone answers with errors naming qty"
+)
 
 VERSION = "1.0.0"
 
@@ -28,7 +34,8 @@ class Route:
     request: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     shape: str = "record"
-    """record | created | page | batch | items | lookup | line | deleted | raw | native | linnworks | webhook"""
+    """record | written | created | page | batch | items | lookup | line | deleted | raw | native | linnworks |
+    webhook"""
 
 
 _READ = ("read", "write")
@@ -49,6 +56,7 @@ ROUTES: tuple[Route, ...] = (
         _WRITE,
         schemas.PriceListIn,
         PriceList,
+        shape="written",
     ),
     Route("GET", "/v1/price-lists/{slug}", "Read a price list", "price lists", _READ, response=PriceList),
     Route(
@@ -77,6 +85,7 @@ ROUTES: tuple[Route, ...] = (
         _WRITE,
         schemas.PriceOneIn,
         Price,
+        shape="written",
     ),
     Route(
         "DELETE", "/v1/price-lists/{slug}/prices/{sku}", "Remove one SKU from a list", "prices", _ADMIN, shape="deleted"
@@ -116,6 +125,7 @@ ROUTES: tuple[Route, ...] = (
         _WRITE,
         schemas.CustomerGroupIn,
         CustomerGroup,
+        shape="written",
     ),
     Route(
         "GET", "/v1/customer-groups/{slug}", "Read a customer group", "customer groups", _READ, response=CustomerGroup
@@ -149,6 +159,7 @@ ROUTES: tuple[Route, ...] = (
         _WRITE,
         schemas.CustomerOneIn,
         Customer,
+        shape="written",
     ),
     Route("GET", "/v1/customers/{customer_id}", "Read a customer", "customers", _WRITE, response=Customer),
     Route("DELETE", "/v1/customers/{customer_id}", "Delete a customer", "customers", _ADMIN, shape="deleted"),
@@ -392,12 +403,11 @@ def _responses(route: Route) -> dict[str, Any]:
         case "batch":
             ok = {
                 code: _json({"$ref": "#/components/schemas/BatchResult"}, text)
-                for code, text in (
-                    ("200", "every record succeeded"),
-                    ("207", "some records failed"),
-                    ("422", "every record failed"),
-                )
+                for code, text in (("200", "every record succeeded"), ("207", "some records failed"))
             }
+            ok["422"] = _problem_with(
+                {"$ref": "#/components/schemas/BatchResult"}, "every record failed, or the request is invalid"
+            )
         case "lookup":
             ok = {
                 "200": _json(
@@ -416,7 +426,13 @@ def _responses(route: Route) -> dict[str, Any]:
         case "line":
             ok = {"200": _json({"$ref": "#/components/schemas/Line"}, "the line's answer")}
         case "deleted":
-            ok = {"200": _json({"type": "object", "properties": {"status": {"const": "deleted"}}}, "deleted")}
+            ok = {
+                "200": _json(
+                    {"type": "object", "required": ["status"], "properties": {"status": {"const": "deleted"}}},
+                    "deleted",
+                ),
+                "409": _problem("still in use (a list others derive from, a group customers are in)"),
+            }
         case "raw":
             ok = {"200": {"description": "ok"}}
         case "native":
@@ -425,9 +441,9 @@ def _responses(route: Route) -> dict[str, Any]:
                 for code, text in (
                     ("200", "every native record succeeded (or was skipped)"),
                     ("207", "some native records failed"),
-                    ("422", "every native record failed"),
                 )
             }
+            ok["422"] = _problem_with(record, "every native record failed, or the request is invalid")
         case "linnworks":
             ok = {
                 code: _json(record, text)
@@ -446,46 +462,88 @@ def _responses(route: Route) -> dict[str, Any]:
             }
         case "created":
             ok = {"201": _json(record, "created")}
+        case "written":
+            written: dict[str, Any] = _written_ref(route.response) if route.response else record
+            if route.path.endswith("/prices/{sku}"):
+                written = {"oneOf": [written, {"$ref": "#/components/schemas/PriceRemoved"}]}
+            ok = {
+                "200": _json(written, "updated, unchanged or stale: the record as stored, and the outcome"),
+                "201": _json(written, "created: the record as stored, and the outcome"),
+            }
         case _:
             ok = {"200": _json(record, "the record")}
-            if route.method == "PUT":
-                ok["201"] = _json(record, "created")
     if route.scopes is not None:
-        ok["401"] = _problem("no valid credential")
+        ok["401"] = _problem("no credential, or one this stack does not recognise")
         ok["403"] = _problem("the credential lacks the scope")
-    if route.request is not None or route.shape in {"page", "line"}:
+    if route.request is not None or route.shape in {"page", "line", "items"}:
         ok.setdefault("422", _problem("invalid input, naming each field"))
     if route.request is not None:
         ok["400"] = _problem("the body is not JSON")
         ok["413"] = _problem("the body is too large")
-    if "{" in route.path:
-        ok["404"] = _problem("not found")
+    if "{" in route.path or route.shape == "lookup":
+        ok["404"] = _problem("not found (or a record the request names, such as its customer or list)")
+    if _takes_idempotency_key(route):
+        ok.setdefault("409", _problem("a request with this Idempotency-Key is still running; retry shortly"))
+        ok.setdefault("422", _problem("invalid input, or this Idempotency-Key was used for another request"))
     ok["503"] = _problem("storage is throttling; retry after Retry-After seconds")
     if route.shape == "linnworks":  # Linnworks reads only its own shape: refusals answer in it too
         ok = {code: _json(record, answer["description"]) for code, answer in ok.items()}
     return ok
 
 
+def _schema_of(annotation: Any) -> dict[str, Any]:
+    """A constrained type's JSON schema, exactly as the models validate it (one definition, two uses)."""
+    schema = TypeAdapter(annotation).json_schema()
+    schema.pop("title", None)
+    return schema
+
+
+_PATH_SCHEMAS = {"slug": Slug, "sku": Sku, "customer_id": ExternalId}
+_CURSOR = {
+    "type": "string",
+    "pattern": r"^[A-Za-z0-9_-]{2,976}\.[A-Za-z0-9_-]{43}$",
+    "description": "opaque: the cursor of the previous page's links.next, signed for this listing",
+}
+_EMAIL_QUERY = {
+    "type": "string",
+    "pattern": r"^\s*[^@\s]+@[^@\s]+\.[^@\s]+\s*$",
+    "description": "compared trimmed and case-insensitively",
+}
+
+
 def _parameters(route: Route) -> list[dict[str, Any]]:
     parameters = [
-        {"name": part[1:-1], "in": "path", "required": True, "schema": {"type": "string"}}
+        {
+            "name": part[1:-1],
+            "in": "path",
+            "required": True,
+            "schema": _schema_of(_PATH_SCHEMAS[part[1:-1]]) if part[1:-1] in _PATH_SCHEMAS else {"type": "string"},
+        }
         for part in route.path.split("/")
         if part.startswith("{")
     ]
     if route.shape == "page":
         parameters += [
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
-            {"name": "cursor", "in": "query", "schema": {"type": "string"}},
+            {"name": "cursor", "in": "query", "schema": _CURSOR},
             {"name": "updated_since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
         ]
     if route.path == "/v1/customers":
-        parameters.append({"name": "email", "in": "query", "schema": {"type": "string"}})
+        parameters.append(
+            {
+                "name": "email",
+                "in": "query",
+                "schema": _EMAIL_QUERY,
+                "description": "a filter: the page holds the customer with this email, or is empty",
+            }
+        )
         parameters.append(
             {
                 "name": "external_id",
                 "in": "query",
                 "schema": {"type": "string"},
-                "description": "the customer a platform id is linked to, e.g. shopify:706405506930370084",
+                "description": "a filter: the customer a platform id is linked to (shopify:<id>, bigcommerce:<id>), "
+                "or an empty page",
             }
         )
     if route.path == "/v1/webhooks/shopify":
@@ -510,12 +568,20 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
         )
     if route.tag == "integrations":
         parameters += [
-            {"name": name, "in": "query", "schema": {"type": "string"}, "description": text}
-            for name, text in (
-                ("currency", "the system's base currency, for lists the payload names no currency for"),
-                ("currencies", "NetSuite price levels: a list per level in each, e.g. GBP,USD"),
-                ("currency_map", "NetSuite currency references to ISO codes, e.g. 1:GBP,Euro:EUR"),
-                ("price_list", "Linnworks: the list for prices without Tag or Source"),
+            {"name": name, "in": "query", "schema": schema, "description": text}
+            for name, schema, text in (
+                (
+                    "currency",
+                    _schema_of(CurrencyCode),
+                    "the system's base currency, for lists the payload names no currency for",
+                ),
+                ("currencies", {"type": "string"}, "NetSuite price levels: a list per level in each, e.g. GBP,USD"),
+                (
+                    "currency_map",
+                    {"type": "string"},
+                    "NetSuite currency references to ISO codes, e.g. 1:GBP,Euro:EUR",
+                ),
+                ("price_list", _schema_of(Slug), "Linnworks: the list for prices without Tag or Source"),
             )
             if route.shape == "native" or name in {"currency", "price_list"}
         ]
@@ -523,24 +589,69 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
         parameters += [
             {"name": name, "in": "query", "schema": schema}
             for name, schema in (
-                ("customer_id", {"type": "string"}),
-                ("price_list", {"type": "string"}),
-                ("qty", {"type": "integer", "minimum": 1}),
-                ("currency", {"type": "string"}),
+                ("customer_id", _schema_of(ExternalId)),
+                ("price_list", _schema_of(Slug)),
+                ("qty", {**_schema_of(Quantity), "description": _QTY_RULE}),
+                ("currency", _schema_of(CurrencyCode)),
                 ("at", {"type": "string", "format": "date-time"}),
                 ("explain", {"type": "boolean"}),
             )
         ]
-    if route.method in {"PUT", "POST", "DELETE"} and route.scopes is not None and route.tag != "imports":
+    if _takes_idempotency_key(route):
         parameters.append(
             {
                 "name": "Idempotency-Key",
                 "in": "header",
-                "schema": {"type": "string", "maxLength": 255},
+                "schema": {"type": "string", "maxLength": 255},  # idempotency.MAX_KEY_LENGTH
                 "description": "replays the first response for retries with the same key",
             }
         )
     return parameters
+
+
+def _takes_idempotency_key(route: Route) -> bool:
+    # The lookup writes nothing, and import jobs are idempotent by their upload: neither reads the header.
+    writes = route.method in {"PUT", "POST", "DELETE"} and route.scopes is not None
+    return writes and route.tag not in {"imports", "lookup"}
+
+
+def _problem_with(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    """A problem that also carries a document (a batch's per-record results)."""
+    problem: dict[str, Any] = {"$ref": "#/components/schemas/Problem"}
+    return {
+        "description": description,
+        "content": {"application/problem+json": {"schema": {"anyOf": [problem, {"allOf": [problem, schema]}]}}},
+    }
+
+
+def _written_ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": f"#/components/schemas/{model.__name__}Written"}
+
+
+def _written(record: dict[str, Any]) -> dict[str, Any]:
+    """A record schema as a PUT answers it: the stored record plus `outcome`."""
+    written = {**record, "properties": {**record.get("properties", {}), "outcome": _OUTCOME}}
+    written["required"] = [*record.get("required", []), "outcome"]
+    written["title"] = f"{record.get('title', '')} as written".strip()
+    return written
+
+
+_OUTCOME = {
+    "enum": ["created", "updated", "unchanged", "stale"],
+    "description": "what the write did; a stale or unchanged write answers the record as stored",
+}
+_PRICE_REMOVED = {
+    "type": "object",
+    "title": "Price removed",
+    "description": "PUT with empty tiers: the SKU is off the list (deleted), or was not on it (unchanged)",
+    "additionalProperties": False,
+    "required": ["price_list", "sku", "outcome"],
+    "properties": {
+        "price_list": {"type": "string"},
+        "sku": {"type": "string"},
+        "outcome": {"enum": ["deleted", "unchanged", "stale"]},
+    },
+}
 
 
 def _operation_id(route: Route) -> str:
@@ -555,6 +666,10 @@ def document() -> dict[str, Any]:
     )
     components = dict(definitions.get("$defs", {}))
     components.update({"Problem": _PROBLEM, "FieldError": _FIELD_ERROR, "BatchResult": _BATCH, "Line": _LINE})
+    for route in ROUTES:
+        if route.shape == "written" and route.response is not None:
+            components[f"{route.response.__name__}Written"] = _written(components[route.response.__name__])
+    components["PriceRemoved"] = _PRICE_REMOVED
     paths: dict[str, dict[str, Any]] = {}
     for route in ROUTES:
         operation: dict[str, Any] = {

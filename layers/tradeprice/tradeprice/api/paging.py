@@ -1,14 +1,16 @@
 """List endpoints: `limit` + opaque `cursor` + `updated_since` in; `links.next` and an RFC 8288 `Link` header out."""
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from tradeprice.api.json import dump_json
+from tradeprice.data.paging import looks_issued
 from tradeprice.errors import InvalidInput
 
 DEFAULT_LIMIT = 100
@@ -29,14 +31,22 @@ def page_query(query: dict[str, str] | None) -> PageQuery:
     if not raw.isdigit() or not 1 <= int(raw) <= MAX_LIMIT:
         error = {"field": "limit", "reason": f"a whole number from 1 to {MAX_LIMIT}", "value": raw}
         raise InvalidInput(f"limit must be a whole number from 1 to {MAX_LIMIT}", [error])
-    return PageQuery(int(raw), query.get("cursor") or None, _since(query.get("updated_since")))
+    cursor = query.get("cursor")
+    if cursor is not None and not looks_issued(cursor):
+        error = {"field": "cursor", "reason": "the cursor of links.next; leave it out for the first page"}
+        raise InvalidInput("cursor is not one this API issued: follow links.next from the previous page", [error])
+    return PageQuery(int(raw), cursor, _since(query.get("updated_since")))
+
+
+# RFC 3339's date-time, as the OpenAPI document's `format: date-time` reads it (fromisoformat alone takes more).
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 
 def _since(text: str | None) -> datetime | None:
-    if not text:
+    if text is None:
         return None
     try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(text.upper().replace("Z", "+00:00")) if _RFC3339.fullmatch(text) else None
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
@@ -51,7 +61,19 @@ def page_response(event: APIGatewayProxyEvent, items: list[Any], next_cursor: st
     if next_cursor:
         query = {k: v for k, v in (event.query_string_parameters or {}).items() if k != "cursor"}
         query["cursor"] = next_cursor
-        links["next"] = f"{event.path}?{urlencode(query)}"
+        links["next"] = f"{_this_page(event)}?{urlencode(query)}"
         headers["Link"] = f'<{links["next"]}>; rel="next"'
     document = {"items": items, "links": links}
     return Response(status_code=200, content_type="application/json", body=dump_json(document), headers=headers)
+
+
+def _this_page(event: APIGatewayProxyEvent) -> str:
+    """This request's absolute URL without its query, as the client called it: scheme, host and the path the
+    API was reached by (`requestContext.path` keeps the stage, `/dev/v1/...`, or a custom domain's base path).
+    """
+    headers = {name.lower(): value for name, value in (event.headers or {}).items()}
+    context = event.raw_event.get("requestContext") or {}
+    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+    host = headers.get("host") or context.get("domainName") or ""
+    path = context.get("path") or event.path
+    return f"{scheme}://{host}{quote(path, safe='/:@!$&()*+,;=-._~%')}"

@@ -1,4 +1,4 @@
-"""Request models of the public API (PRODUCT.md §4), mapped explicitly to the domain.
+"""Request models of the public API (docs/api.md), mapped explicitly to the domain.
 
 Batches are validated record by record (`parse_records`), so one bad record becomes that record's error and
 blocks nothing else.
@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
 
 from tradeprice.domain.models import (
     BASE_GROUP,
@@ -33,6 +33,7 @@ from tradeprice.domain.types import (
     SourceVersion,
     Timestamp,
 )
+from tradeprice.errors import InvalidInput
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.records import RecordResult, describe
 
@@ -58,7 +59,7 @@ class PriceListIn(Request):
 
     name: str
     currency: CurrencyCode
-    tax_inclusive: bool = False
+    tax_inclusive: StrictBool = False
     valid_from: Timestamp | None = None
     valid_until: Timestamp | None = None
     rules: DerivationRule | None = None
@@ -154,6 +155,36 @@ class CustomerIn(CustomerOneIn):
 
 class CustomersIn(Request):
     customers: Annotated[list[Any], _batch("customers")]
+
+
+_SKU: TypeAdapter[str] = TypeAdapter(Sku)
+
+
+def sku_path(sku: str) -> str:
+    """A SKU named in a path: 422 when it is no SKU, so a listing never answers for one that cannot exist."""
+    try:
+        return _SKU.validate_python(sku)
+    except ValidationError as error:
+        raise InvalidInput(
+            "the path's SKU must be 1 to 128 printable characters without surrounding whitespace",
+            [{"field": "sku", "reason": "a SKU", "value": sku}],
+        ) from error
+
+
+class CustomerEmailQuery(Request):
+    """GET /v1/customers?email=…: compared as stored (trimmed, lower-cased)."""
+
+    email: Email
+
+
+def email_query(email: str) -> str:
+    try:
+        return CustomerEmailQuery(email=email).email
+    except ValidationError as error:
+        raise InvalidInput(
+            "email must be an email address such as buyer@example.com",
+            [{"field": "email", "reason": "an email address", "value": email}],
+        ) from error
 
 
 def customer_parser(index: int, raw: Any) -> tuple[int, Customer]:

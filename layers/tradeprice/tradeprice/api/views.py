@@ -34,7 +34,7 @@ def lookup_view(answer: "LookupAnswer") -> dict[str, Any]:
 
 
 def line_view(line: "LineAnswer") -> dict[str, Any]:
-    """One cart line as PRODUCT.md §3 lists it; `not_orderable_because` and `reason` say why when it is not."""
+    """One cart line as docs/api.md shows it; `not_orderable_because` and `reason` say why when it is not."""
     priced, rule, check = line.priced, line.rule, line.orderability
     view: dict[str, Any] = {
         "sku": line.sku,

@@ -11,6 +11,9 @@ Format (compact, URL-safe, no padding), all fields covered by the signature:
 - `kid` names the secret that signed it, so two secrets can be valid while one replaces the other: mint with the
   new kid, verify with both, then retire the old one once its last tokens have expired.
 - The expiry is exclusive: a token is valid while now < expiry, the same convention as `valid_until`.
+- Verification caps the lifetime too: an expiry further ahead than MAX_TTL_SECONDS (plus CLOCK_SKEW_SECONDS for
+  a minting server whose clock runs ahead) is refused, however it was signed, so a leaked secret cannot mint
+  tokens that outlive its rotation, and no time outside the calendar reaches the date arithmetic.
 
 Minting from a shell (the secret comes from the environment, never the command line, so it stays out of shell
 history and process lists):
@@ -40,6 +43,8 @@ from tradeprice.errors import Unauthorized
 VERSION = "tp1"
 MAX_TTL_SECONDS = 86_400
 """A day at most: tokens live in browsers, so they should expire within a session (minutes are typical)."""
+CLOCK_SKEW_SECONDS = 300
+"""How far ahead of the verifier's clock a minting server's clock may run."""
 MIN_SECRET_BYTES = 32
 """HMAC-SHA256's full strength needs a key at least as long as its output."""
 DEFAULT_KID = "k1"
@@ -99,6 +104,8 @@ def verify(token: str, secrets: Mapping[str, bytes], now: datetime) -> CustomerT
     expires_at = int(expires)
     if now.timestamp() >= expires_at:
         raise Unauthorized("the customer token has expired", reason="token_expired")
+    if expires_at > now.timestamp() + MAX_TTL_SECONDS + CLOCK_SKEW_SECONDS:
+        raise Unauthorized("the customer token lives longer than a token may", reason="lifetime_too_long")
     try:
         customer_id = _decode(encoded_customer).decode()
     except ValueError as error:  # signed by a holder of the secret, yet not what mint() writes

@@ -51,3 +51,16 @@ def dynamodb() -> "DynamoDBClient":
 @cache
 def s3() -> "S3Client":
     return build_client("s3")  # type: ignore[no-any-return]
+
+
+def forget_clients() -> None:
+    """Drop every built client and the session's resolved credentials, keeping the parsed service models.
+
+    For a SnapStart restore (tradeprice/snapstart.py): credentials and pooled connections captured in the
+    snapshot must not be reused, but the service models (the costly JSON parsing of client building) may.
+    """
+    loader = _session().get_component("data_loader") if _session.cache_info().currsize else None
+    for factory in (dynamodb, s3, client_config, _session):
+        factory.cache_clear()
+    if loader is not None:
+        _session().register_component("data_loader", loader)

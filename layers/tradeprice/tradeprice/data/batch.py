@@ -86,22 +86,32 @@ def call_with_retries(operation: str, **kwargs: Any) -> dict[str, Any]:
     raise AssertionError("unreachable")
 
 
-def batch_get(table: str, keys: Sequence[Item], projection: str | None = None) -> list[Item]:
-    """Read many items of one table by key, in chunks of 100, in parallel. Missing keys are simply absent."""
+def batch_get(
+    table: str, keys: Sequence[Item], projection: str | None = None, *, consistent: bool = False
+) -> list[Item]:
+    """Read many items of one table by key, in chunks of 100, in parallel. Missing keys are simply absent.
+
+    `consistent`: strongly consistent reads (twice the read units): the answer reflects every write acknowledged
+    before the call, which an eventually consistent read does not promise.
+    """
     if not keys:
         return []
     return [
         item
-        for found in parallel_map(lambda chunk: _get_chunk(table, chunk, projection), list(chunks(keys, GET_BATCH)))
+        for found in parallel_map(
+            lambda chunk: _get_chunk(table, chunk, projection, consistent), list(chunks(keys, GET_BATCH))
+        )
         for item in found
     ]
 
 
-def _get_chunk(table: str, keys: Sequence[Item], projection: str | None) -> list[Item]:
+def _get_chunk(table: str, keys: Sequence[Item], projection: str | None, consistent: bool = False) -> list[Item]:
     """Read one chunk, retrying unprocessed keys; give up only after `retry_attempts` rounds without progress."""
     request: dict[str, Any] = {"Keys": list(keys)}
     if projection:
         request["ProjectionExpression"] = projection
+    if consistent:
+        request["ConsistentRead"] = True
     found: list[Item] = []
     stalled = 0
     while True:
@@ -116,6 +126,31 @@ def _get_chunk(table: str, keys: Sequence[Item], projection: str | None) -> list
             raise StoreUnavailable(
                 "DynamoDB left keys unread after every retry", table=table, unread=len(leftover["Keys"])
             )
+        request = leftover
+        _backoff(stalled)
+
+
+def get_across_tables(keys: dict[str, list[Item]], *, consistent: bool = False) -> dict[str, list[Item]]:
+    """A few items from several tables in one BatchGetItem (at most 100 keys in all): one round trip, not one per
+    table. Unprocessed keys are retried as `_get_chunk` does."""
+    assert sum(len(table_keys) for table_keys in keys.values()) <= GET_BATCH, "one BatchGetItem's worth of keys"
+    request: dict[str, Any] = {
+        table: {"Keys": table_keys, **({"ConsistentRead": True} if consistent else {})}
+        for table, table_keys in keys.items()
+        if table_keys
+    }
+    found: dict[str, list[Item]] = {table: [] for table in keys}
+    stalled = 0
+    while True:
+        response = call_with_retries("batch_get_item", RequestItems=request)
+        for table, items in response.get("Responses", {}).items():
+            found[table].extend(items)
+        leftover = response.get("UnprocessedKeys") or {}
+        if not leftover:
+            return found
+        stalled += 1
+        if stalled >= get_settings().retry_attempts:
+            raise StoreUnavailable("DynamoDB left keys unread after every retry", tables=sorted(leftover))
         request = leftover
         _backoff(stalled)
 

@@ -89,10 +89,12 @@ def from_item(item: Item) -> Price:
     return Price.model_validate(document)
 
 
-def get_many(keys: Iterable[tuple[str, str]]) -> dict[tuple[str, str], Item]:
-    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses."""
+def get_many(keys: Iterable[tuple[str, str]], *, consistent: bool = False) -> dict[tuple[str, str], Item]:
+    """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses (and reads them
+    strongly consistently: docs/pricing-rules.md, Freshness)."""
     unique = list(dict.fromkeys(keys))
-    items = batch_get(get_settings().prices_table, [key(price_list, sku) for price_list, sku in unique])
+    keys_read = [key(price_list, sku) for price_list, sku in unique]
+    items = batch_get(get_settings().prices_table, keys_read, consistent=consistent)
     return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
 
 
@@ -121,8 +123,10 @@ def page_list(
     price_list: str, limit: int, cursor: dict[str, Any] | None, updated_since: datetime | None
 ) -> tuple[list[Item], dict[str, Any] | None]:
     """A page of one list's prices, walking its shards in order; the cursor is (shard, last key in it)."""
-    shard = int(cursor["shard"]) if cursor else 0
+    shard = int(cursor["shard"]) if cursor else 0  # a cursor is one this module issued (tradeprice/data/paging.py)
     start_key = cursor.get("key") if cursor else None
+    if not 0 <= shard < PRICE_SHARDS:
+        raise ValueError(f"shard {shard} is not one of 0..{PRICE_SHARDS - 1}")
     found: list[Item] = []
     while shard < PRICE_SHARDS and len(found) < limit:
         request: dict[str, Any] = {

@@ -2,6 +2,12 @@
 
 One `Collection` per table says which model it holds and which attributes form its key; the functions below
 work on any of them, so every record type gets the same versioned writes, paging and read-back validation.
+
+Generation stamps. The lookup keeps list definitions and groups in memory between requests
+(data/reference_cache.py). So that it never answers from a stale copy, one small item in the stamps table holds a
+counter per cached kind, and `write` bumps its collection's counter after every write of that kind, acknowledged
+or not, whoever the writer is (API, imports, integrations, deletes). A lookup reads the counters strongly
+consistently with the customer and reloads a kind only when its counter moved (docs/pricing-rules.md, Freshness).
 """
 
 from collections.abc import Sequence
@@ -9,15 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic
 
-from botocore.exceptions import ClientError
-
 from tradeprice.config import Settings, get_settings
 from tradeprice.data import codec
-from tradeprice.data.batch import Item, batch_get, call_with_retries
+from tradeprice.data.batch import Item, batch_get, call_with_retries, get_across_tables
 from tradeprice.data.paging import decode_cursor, encode_cursor
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule
-from tradeprice.errors import InvalidInput
 
 
 @dataclass(frozen=True, slots=True)
@@ -25,6 +28,8 @@ class Collection(Generic[codec.M]):
     table_setting: str
     model: type[codec.M]
     key_names: tuple[str, ...]
+    stamp: str | None = None
+    """The generation counter `write` bumps, for kinds the lookup caches (None: read afresh by every lookup)."""
 
     @property
     def table(self) -> str:
@@ -47,14 +52,57 @@ class Collection(Generic[codec.M]):
         return codec.from_item(self.model, item, drop=("version_key", codec.CHANGED_BY, "source_versions"))
 
 
-assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table"} <= set(
+assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table", "stamps_table"} <= set(
     Settings.model_fields
 )
 
-PRICE_LISTS = Collection("price_lists_table", PriceList, ("slug",))
-GROUPS = Collection("customer_groups_table", CustomerGroup, ("slug",))
+PRICE_LISTS = Collection("price_lists_table", PriceList, ("slug",), stamp="price_lists")
+GROUPS = Collection("customer_groups_table", CustomerGroup, ("slug",), stamp="customer_groups")
 CUSTOMERS = Collection("customers_table", Customer, ("id",))
 RULES = Collection("product_rules_table", ProductRule, ("sku", "group"))
+
+STAMPS_KEY: Item = {"id": {"S": "reference"}}
+"""The one item of the stamps table: {id: "reference", price_lists: N, customer_groups: N}."""
+
+
+@dataclass(frozen=True, slots=True)
+class Stamps:
+    """Generation counters of the kinds the lookup caches; each moves on every write of its kind."""
+
+    price_lists: int = 0
+    customer_groups: int = 0
+
+    @classmethod
+    def from_item(cls, item: Item | None) -> "Stamps":
+        item = item or {}
+        return cls(**{name: int(item[name]["N"]) for name in ("price_lists", "customer_groups") if name in item})
+
+
+def bump(stamp: str) -> None:
+    """Move one generation counter (an atomic ADD: concurrent writers never lose a bump)."""
+    call_with_retries(
+        "update_item",
+        TableName=get_settings().stamps_table,
+        Key=STAMPS_KEY,
+        UpdateExpression="ADD #stamp :one",
+        ExpressionAttributeNames={"#stamp": stamp},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+    )
+
+
+def read_stamps() -> Stamps:
+    item = call_with_retries(
+        "get_item", TableName=get_settings().stamps_table, Key=STAMPS_KEY, ConsistentRead=True
+    ).get("Item")
+    return Stamps.from_item(item)
+
+
+def customer_and_stamps(customer_id: str) -> tuple[Customer | None, Stamps]:
+    """The customer and the generation stamps, strongly consistent, in one BatchGetItem (one round trip)."""
+    customers, stamps = CUSTOMERS.table, get_settings().stamps_table
+    found = get_across_tables({customers: [CUSTOMERS.key(customer_id)], stamps: [STAMPS_KEY]}, consistent=True)
+    customer = CUSTOMERS.from_item(found[customers][0]) if found[customers] else None
+    return customer, Stamps.from_item(found[stamps][0] if found[stamps] else None)
 
 
 def get(collection: Collection[codec.M], *key: str) -> codec.M | None:
@@ -62,13 +110,21 @@ def get(collection: Collection[codec.M], *key: str) -> codec.M | None:
     return collection.from_item(item) if item else None
 
 
-def get_many(collection: Collection[codec.M], keys: Sequence[tuple[str, ...]]) -> list[codec.M]:
-    items = batch_get(collection.table, [collection.key(*key) for key in dict.fromkeys(keys)])
-    return [collection.from_item(item) for item in items]
+def get_many(
+    collection: Collection[codec.M], keys: Sequence[tuple[str, ...]], *, consistent: bool = False
+) -> list[codec.M]:
+    keys_read = [collection.key(*key) for key in dict.fromkeys(keys)]
+    return [collection.from_item(item) for item in batch_get(collection.table, keys_read, consistent=consistent)]
 
 
 def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ...], codec.M | None]]) -> list[Outcome]:
-    """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped."""
+    """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped.
+
+    For a cached kind the collection's generation stamp is bumped afterwards, whatever happened: also when
+    every record was unchanged or the write failed half-way, so that a retry of a request whose bump was lost
+    (the records written, the bump throttled away) still moves the stamp. Bumping after the records are written
+    is what makes it safe: a lookup that sees the new stamp reloads and finds the records.
+    """
     writes = []
     for key, record in records:
         if record is None:
@@ -76,7 +132,13 @@ def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ..
         else:
             version = codec.source_version_key(getattr(record, "source_version", None))
             writes.append(Write(collection.key(*key), collection.to_item(record), version))
-    return apply(collection.table, writes)
+    if not writes:
+        return []
+    try:
+        return apply(collection.table, writes)
+    finally:
+        if collection.stamp is not None:
+            bump(collection.stamp)
 
 
 def scan_page(
@@ -84,21 +146,15 @@ def scan_page(
 ) -> tuple[list[Item], str | None]:
     """One page of a whole table's raw items; with `updated_since`, only items changed at or after that instant."""
     request: dict[str, Any] = {"TableName": table, "Limit": limit}
-    start = decode_cursor(cursor)
+    listing = f"scan:{table}"
+    start = decode_cursor(listing, cursor)
     if start:
         request["ExclusiveStartKey"] = start
     if updated_since is not None:
         request["FilterExpression"] = "updated_at >= :since"
         request["ExpressionAttributeValues"] = {":since": {"S": codec.timestamp_text(updated_since)}}
-    try:
-        response = call_with_retries("scan", **request)
-    except ClientError as error:
-        if error.response.get("Error", {}).get("Code") == "ValidationException":
-            raise InvalidInput(
-                "cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}]
-            ) from error
-        raise
-    return response.get("Items", []), encode_cursor(response.get("LastEvaluatedKey"))
+    response = call_with_retries("scan", **request)
+    return response.get("Items", []), encode_cursor(listing, response.get("LastEvaluatedKey"))
 
 
 def page(
@@ -110,9 +166,10 @@ def page(
 
 
 def scan_all(collection: Collection[codec.M]) -> list[codec.M]:
-    """Every record of a small table (list definitions, groups: tens to hundreds)."""
+    """Every record of a small table (list definitions, groups: tens to hundreds), strongly consistent: the lookup
+    caches what this returns, and the write checks (cycles, references) must see every acknowledged write."""
     records: list[codec.M] = []
-    request: dict[str, Any] = {"TableName": collection.table}
+    request: dict[str, Any] = {"TableName": collection.table, "ConsistentRead": True}
     while True:
         response = call_with_retries("scan", **request)
         records.extend(collection.from_item(item) for item in response.get("Items", []))
@@ -158,9 +215,11 @@ def get_customer(customer_id: str) -> Customer | None:
     return get(CUSTOMERS, customer_id)
 
 
-def get_product_rules(pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], ProductRule]:
+def get_product_rules(
+    pairs: Sequence[tuple[str, str]], *, consistent: bool = False
+) -> dict[tuple[str, str], ProductRule]:
     """Rules for (group, sku) pairs that exist."""
-    rules = get_many(RULES, [(sku, group) for group, sku in pairs])
+    rules = get_many(RULES, [(sku, group) for group, sku in pairs], consistent=consistent)
     return {(rule.group, rule.sku): rule for rule in rules}
 
 

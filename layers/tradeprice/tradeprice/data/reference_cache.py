@@ -1,36 +1,39 @@
-"""A short-lived in-function cache of reference records, so a warm lookup reads only prices and rules.
+"""The lookup's in-memory copy of the small reference tables (list definitions, customer groups), kept across warm
+invocations and labelled with the generation stamp it was loaded under.
 
-Staleness: a change to a price list definition, customer group or customer is seen by a warm function at most
-`reference_cache_seconds` later (default 30 s). Prices and product rules are never cached.
+A copy is used only while the stamp a lookup has just read (strongly consistently) equals its label; otherwise it
+is reloaded. Every write of a cached kind bumps its stamp after the records are written (data/reference.py), and a
+copy is always loaded after the stamp that labels it was read, so a copy whose label still matches holds every
+write acknowledged before the lookup started: there is no staleness window, only a reload after each change.
+Customers, prices and product rules are never cached: every lookup reads them.
 """
 
-import time
 from collections.abc import Callable
 from threading import Lock
 from typing import Any, TypeVar
 
-from tradeprice.config import get_settings
-
 T = TypeVar("T")
 
-_entries: dict[tuple[str, str], tuple[float, Any]] = {}
+_entries: dict[str, tuple[int, Any]] = {}
 _lock = Lock()
 
 
-def cached(kind: str, key: str, load: Callable[[], T]) -> T:
-    ttl = get_settings().reference_cache_seconds
-    now = time.monotonic()
+def current(kind: str, stamp: int, load: Callable[[], T]) -> T:
+    """The copy of `kind` loaded under `stamp` (a generation read before this call), loading it if there is none.
+
+    `load` must read after `stamp` was read: the copy is then at least as new as the stamp says.
+    """
     with _lock:
-        hit = _entries.get((kind, key))
-    if hit is not None and hit[0] > now:
+        hit = _entries.get(kind)
+    if hit is not None and hit[0] == stamp:
         return hit[1]  # type: ignore[no-any-return]
     value = load()
-    if ttl > 0:
-        with _lock:
-            _entries[(kind, key)] = (now + ttl, value)
+    with _lock:
+        _entries[kind] = (stamp, value)
     return value
 
 
 def clear() -> None:
+    """Forget every copy (tests; and after a SnapStart restore, so nothing from the snapshot is reused)."""
     with _lock:
         _entries.clear()

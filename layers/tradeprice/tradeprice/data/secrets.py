@@ -1,8 +1,12 @@
-"""Signing secrets of customer tokens, from Secrets Manager, cached briefly in a warm function.
+"""Secrets from Secrets Manager, cached briefly in a warm function.
 
-The secret holds JSON `{"<key id>": "<secret>", …}`: two entries while one secret replaces another, so tokens
-signed with either verify (docs/operations.md walks through a rotation). A warm function sees a change within
-SECRETS_CACHE_SECONDS.
+- The customer-token signing secrets hold JSON `{"<key id>": "<secret>", …}`: two entries while one secret
+  replaces another, so tokens signed with either verify (docs/operations.md walks through a rotation).
+- The paging-cursor secret is one random string that signs the `cursor` of list endpoints.
+- The storefront platforms' secrets hold JSON objects of strings (`json_secret`): Shopify's app secret,
+  BigCommerce's webhook shared secret and its API credentials.
+
+A warm function sees a change within SECRETS_CACHE_SECONDS.
 """
 
 import json
@@ -20,8 +24,7 @@ if TYPE_CHECKING:
 SECRETS_CACHE_SECONDS = 300
 
 _lock = Lock()
-_cached: tuple[float, dict[str, bytes]] | None = None
-_documents: dict[str, tuple[float, dict[str, str]]] = {}
+_cached: dict[str, tuple[float, str]] = {}
 
 
 @cache
@@ -29,37 +32,32 @@ def _secretsmanager() -> "SecretsManagerClient":
     return build_client("secretsmanager")  # type: ignore[no-any-return]
 
 
+def _secret_string(secret_id: str) -> str:
+    with _lock:
+        entry = _cached.get(secret_id)
+        if entry is not None and entry[0] > time.monotonic():
+            return entry[1]
+    value = _secretsmanager().get_secret_value(SecretId=secret_id)["SecretString"]
+    with _lock:
+        _cached[secret_id] = (time.monotonic() + SECRETS_CACHE_SECONDS, value)
+    return value
+
+
 def token_secrets() -> dict[str, bytes]:
-    global _cached
-    with _lock:
-        if _cached is not None and _cached[0] > time.monotonic():
-            return _cached[1]
-    response = _secretsmanager().get_secret_value(SecretId=get_settings().token_secrets_id)
-    parsed = json.loads(response["SecretString"])
-    secrets = {str(kid): str(secret).encode() for kid, secret in parsed.items()}
-    with _lock:
-        _cached = (time.monotonic() + SECRETS_CACHE_SECONDS, secrets)
-    return secrets
+    parsed = json.loads(_secret_string(get_settings().token_secrets_id))
+    return {str(kid): str(secret).encode() for kid, secret in parsed.items()}
+
+
+def cursor_secret() -> bytes:
+    return _secret_string(get_settings().cursor_secret_id).encode()
 
 
 def json_secret(secret_id: str) -> dict[str, str]:
-    """A secret holding a JSON object of strings (the platforms' app secrets and API credentials), cached like
-    the token secrets, so a rotated value is picked up within SECRETS_CACHE_SECONDS."""
-    with _lock:
-        cached = _documents.get(secret_id)
-        if cached is not None and cached[0] > time.monotonic():
-            return cached[1]
-    response = _secretsmanager().get_secret_value(SecretId=secret_id)
-    parsed = json.loads(response["SecretString"])
-    document = {str(name): str(value) for name, value in parsed.items()} if isinstance(parsed, dict) else {}
-    with _lock:
-        _documents[secret_id] = (time.monotonic() + SECRETS_CACHE_SECONDS, document)
-    return document
+    parsed = json.loads(_secret_string(secret_id))
+    return {str(name): str(value) for name, value in parsed.items()} if isinstance(parsed, dict) else {}
 
 
 def clear() -> None:
-    global _cached
     with _lock:
-        _cached = None
-        _documents.clear()
+        _cached.clear()
         _secretsmanager.cache_clear()

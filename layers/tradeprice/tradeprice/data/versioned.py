@@ -59,7 +59,9 @@ def apply(table: str, writes: Sequence[Write], already_read: Sequence[Item] | No
         return []
     key_names = list(writes[0].key)
     if already_read is None:
-        already_read = batch_get(table, [write.key for write in writes])
+        # Strongly consistent: an eventually consistent read may miss a write acknowledged a moment ago, and
+        # calling a changed record "unchanged" would skip the write that changes it back.
+        already_read = batch_get(table, [write.key for write in writes], consistent=True)
     stored_items = {key_of(item, key_names): item for item in already_read}
     outcomes: list[Outcome | None] = [None] * len(writes)
     now = utc_now()

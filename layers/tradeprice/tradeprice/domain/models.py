@@ -1,4 +1,4 @@
-"""The canonical model every input maps into (PRODUCT.md §2), with its invariants."""
+"""The canonical model every input maps into (docs/data-model.md), with its invariants."""
 
 from dataclasses import dataclass
 from datetime import datetime

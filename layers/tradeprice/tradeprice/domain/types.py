@@ -4,7 +4,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
-from pydantic import AfterValidator, AwareDatetime, Field, StringConstraints
+from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
 from tradeprice.domain.currencies import MINOR_UNITS
 
@@ -52,8 +52,24 @@ Quantity = Annotated[int, Field(ge=1, le=10**9)]
 Timestamp = AwareDatetime
 """An RFC 3339 instant with its offset; naive times are ambiguous across a merchant's systems."""
 
-SourceVersion = Annotated[Decimal, Field(ge=0, allow_inf_nan=False)] | AwareDatetime
-"""The source system's version of a record: a number or an RFC 3339 time. Older writes are skipped as stale."""
+
+def _time_as_text(value: object) -> object:
+    # A number is a version number, never seconds since 1970: without this, pydantic would read a number the
+    # Decimal branch refused (1e-131, 40 digits) as a Unix time and store 1970-01-01.
+    if isinstance(value, int | float | Decimal):
+        raise ValueError("a number version is a decimal of at most 38 digits; a time is an RFC 3339 string")
+    return value
+
+
+SourceVersion = (
+    Annotated[Decimal, Field(ge=0, max_digits=38, allow_inf_nan=False)]
+    | Annotated[AwareDatetime, BeforeValidator(_time_as_text)]
+)
+"""The source system's version of a record: a number or an RFC 3339 time. Older writes are skipped as stale.
+
+A number has at most 38 significant digits, counting those after the point (DynamoDB stores numbers of up to 38
+digits between 1e-130 and 1e126; a version past that would fail the write): a Unix time with microseconds, an
+ERP's row version or sequence number all fit."""
 
 
 def utc_now() -> datetime:

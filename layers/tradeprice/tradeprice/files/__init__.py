@@ -5,7 +5,7 @@
         for item in reader:                                               # PriceRecord | Rejection
             ...
 
-Formats (PRODUCT.md §5)
+Formats (docs/imports.md)
 -----------------------
 * CSV — UTF-8 with or without BOM, UTF-16 with BOM (Excel's "Unicode Text"), Windows-1252 (detected: Excel's
   "CSV" on Windows writes `£` as the byte 0xA3); delimiter `,` `;` tab or `|`, sniffed from the first 50 records;
@@ -36,7 +36,7 @@ export with both `SKU` and `Product` keys on `SKU`): prices — `SKU` / `Product
 `Item No.` / `Stock Code` / `Part Number`…, `Price` / `Unit Price` / `Sell Price` / `Net Price` / `Price (£)` /
 `Price GBP`…, `Qty` / `Min Qty` / `Min. Quantity` / `Break Qty` / `Quantity`…, `Price List` / `Price Band` /
 `Price Book`…, plus `UOM`, `Valid From`, `Valid Until`, `Source Version`; the other kinds' fields likewise
-(PRODUCT.md §2 names and their common spellings; see headers._ALIASES). Up to 10 title rows above the header
+(the canonical names and their common spellings; see headers._ALIASES). Up to 10 title rows above the header
 are skipped. Columns that match nothing are ignored and listed in `reader.columns.ignored`.
 
 Price layouts (files/prices.py)

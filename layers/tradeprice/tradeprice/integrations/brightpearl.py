@@ -7,7 +7,8 @@ Lists and groups:
 
 Brightpearl answers inside `{"response": [...]}`. BUY lists are purchase costs: they are skipped, and product
 prices for a list that was never synced as SELL are skipped too (with a warning), so cost prices never reach a
-store. Sync the price lists first; nothing here creates a Brightpearl list implicitly.
+store. Sync the price lists first; nothing here creates a Brightpearl list implicitly. Product prices name the
+product by id; its SKU comes from the products sent beside them (a price list's own `sku` is a per-list alias).
 """
 
 from typing import Any

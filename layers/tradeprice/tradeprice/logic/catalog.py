@@ -25,7 +25,10 @@ def put_price_list(price_list: PriceList) -> tuple[PriceList, Outcome]:
         lists[price_list.slug] = price_list
         _check_derivation(price_list.slug, lists)
     stamped = price_list.model_copy(update={"updated_at": utc_now()})
-    return stamped, reference.put_price_list(stamped)
+    outcome = reference.put_price_list(stamped)
+    if outcome in {"stale", "unchanged"}:  # what is stored stands: answer it, not the values refused
+        return get_price_list(price_list.slug), outcome
+    return stamped, outcome
 
 
 def _check_derivation(slug: str, lists: dict[str, PriceList]) -> None:
@@ -149,11 +152,9 @@ def page_prices(
     slug: str, limit: int, cursor: str | None, updated_since: datetime | None
 ) -> tuple[list[Price], str | None]:
     get_price_list(slug)
-    position = decode_cursor(cursor)
-    if position is not None and not isinstance(position.get("shard"), int):
-        raise InvalidInput("cursor does not belong to this listing", [{"field": "cursor", "reason": "foreign"}])
-    items, next_position = price_store.page_list(slug, limit, position, updated_since)
-    return [price_store.from_item(item) for item in items], encode_cursor(next_position)
+    listing = f"prices:{slug}"
+    items, next_position = price_store.page_list(slug, limit, decode_cursor(listing, cursor), updated_since)
+    return [price_store.from_item(item) for item in items], encode_cursor(listing, next_position)
 
 
 def prices_of_sku(sku: str) -> list[Price]:

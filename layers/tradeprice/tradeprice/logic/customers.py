@@ -55,7 +55,10 @@ def put_group(group: CustomerGroup) -> tuple[CustomerGroup, str]:
         parent = groups[parent].parent if parent in groups else None
     _require_lists(group.price_lists, "price_lists")
     stamped = _stamp(group)
-    return stamped, reference.write(GROUPS, [((group.slug,), stamped)])[0]
+    outcome = reference.write(GROUPS, [((group.slug,), stamped)])[0]
+    if outcome in {"stale", "unchanged"}:  # what is stored stands: answer it, not the values refused
+        return get_group(group.slug), outcome
+    return stamped, outcome
 
 
 def _require_lists(slugs: Sequence[str], field: str) -> None:
@@ -108,11 +111,8 @@ def get_customer(customer_id: str) -> Customer:
     return customer
 
 
-def find_customer_by_email(email: str) -> Customer:
-    customer = customer_store.find_by_email(email)
-    if customer is None:
-        raise NotFound(f"no customer has the email '{email}'", email=email)
-    return customer
+def find_customer_by_email(email: str) -> Customer | None:
+    return customer_store.find_by_email(email)
 
 
 def put_customers(batch: Sequence[tuple[int, Customer]], source: str | None = None) -> list[RecordResult]:

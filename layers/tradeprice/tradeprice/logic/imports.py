@@ -1,4 +1,4 @@
-"""File imports (PRODUCT.md §5; docs/imports.md): a file in the imports bucket becomes records through the write
+"""File imports (docs/imports.md): a file in the imports bucket becomes records through the write
 path the API uses (catalog, customers), and is never half-applied by surprise.
 
 This module is where a file meets its job: which job an object version is (one per version; the one POST
@@ -474,25 +474,37 @@ def start_upload(options: Options, filename: str, started_by: str) -> Upload:
     return Upload(view=_view(stored), url=url, headers=headers, expires_at=expires_at)
 
 
-def describe_job(job_id: str) -> JobView:
+def describe_job(job_id: str, *, personal_data: bool = True) -> JobView:
+    """One job. Without `personal_data` (a read key), a customers job comes without its report links."""
     stored = jobs.load(job_id)
     if stored is None:
         raise NotFound(f"import job '{job_id}' does not exist", job_id=job_id)
-    return _view(stored)
+    return _view(stored, personal_data=personal_data)
 
 
-def page_jobs(limit: int, cursor: str | None, updated_since: datetime | None) -> tuple[list[JobView], str | None]:
+def page_jobs(
+    limit: int, cursor: str | None, updated_since: datetime | None, *, personal_data: bool = True
+) -> tuple[list[JobView], str | None]:
     found, next_cursor = jobs.page(limit, cursor, updated_since)
-    return [_view(stored) for stored in found], next_cursor
+    return [_view(stored, personal_data=personal_data) for stored in found], next_cursor
 
 
-def _view(stored: StoredJob) -> JobView:
+PERSONAL_DATA_NOTE = (
+    "this job's plan and error report quote customers' fields: they are linked for write and admin keys only"
+)
+
+
+def _view(stored: StoredJob, *, personal_data: bool = True) -> JobView:
     settings = get_settings()
     job, state = stored.job, stored.state
     seconds = settings.import_report_url_seconds
-    report_url = objects.presign_get(job.bucket, job.error_report_key, seconds) if job.error_report_key else None
-    plan_url = objects.presign_get(job.bucket, state.plan_report_key, seconds) if state.plan_report_key else None
-    note = None
+    report_key, plan_key = job.error_report_key, state.plan_report_key
+    withheld = job.kind is ImportKind.CUSTOMERS and not personal_data and bool(report_key or plan_key)
+    if withheld:
+        report_key = plan_key = None
+    report_url = objects.presign_get(job.bucket, report_key, seconds) if report_key else None
+    plan_url = objects.presign_get(job.bucket, plan_key, seconds) if plan_key else None
+    note = PERSONAL_DATA_NOTE if withheld else None
     now = utc_now()
     expires = state.upload_expires_at
     if job.status is ImportStatus.QUEUED and job.version_id is None and expires is not None and now > expires:

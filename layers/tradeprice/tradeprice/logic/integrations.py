@@ -278,7 +278,9 @@ class _Run:
             current = stored.get((document["group"], document["sku"]))
             owned = {name: document.get(name) for name in write.owns}
             if current is None and all(value is None for value in owned.values()):
-                continue  # nothing to set and nothing stored to clear
+                # Nothing to set and nothing stored to clear: the record says so.
+                self.note(write.origins, "product_rule", f"{document['group']}/{document['sku']}", "unchanged")
+                continue
             base = current.model_dump(exclude={"updated_at", "source_version"}, exclude_none=True) if current else {}
             merged = {**base, **document, **owned}
             merged = {name: value for name, value in merged.items() if value is not None}
@@ -378,9 +380,8 @@ def ingest(system: str, resource: str, payload: Any, options: Options) -> Applie
     return apply(integrations.adapt(system, resource, payload, options), options)
 
 
-def linnworks_price_update(token: Any, payload: Any, options: Options) -> Applied:
-    """Linnworks' channel price push, authenticated by the write key it carries in its body (see authorize)."""
-    key = authorize(token)
+def linnworks_price_update(key: StoredKey, payload: Any, options: Options) -> Applied:
+    """Linnworks' channel price push, once `authorize` has accepted the write key it carries in its body."""
     mapped = linnworks.price_push(payload, options)
     if not mapped.records:
         return Applied(mapped.system, mapped.resource, [], [])

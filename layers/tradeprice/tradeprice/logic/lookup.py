@@ -1,9 +1,12 @@
 """The lookup: gather one customer's context, read every needed price and rule in one parallel round, price the cart.
 
-Round trips (PRODUCT.md §7): list definitions, groups and the customer come from a short-lived in-function cache
-(`REFERENCE_CACHE_SECONDS`, default 30 s); when any is missing they are read together, in one round. Prices and
-product rules are never cached: all their keys are known once the context is, so they are read in one more round.
-A warm lookup is therefore one round, a cold one two.
+Round trips, and freshness (docs/pricing-rules.md):
+1. the customer and the generation stamps of the cached kinds, in one strongly consistent BatchGetItem;
+   (1b. only when a stamp moved since this function last loaded that kind, or on its first lookup: the list
+   definitions and/or groups, read whole, side by side);
+2. every price and product rule the cart needs, strongly consistent, in parallel BatchGetItems.
+A warm lookup is two rounds, whatever the cart's size; one that follows a change of lists or groups is three.
+Every read is strongly consistent, so a lookup reflects every write acknowledged before it started.
 """
 
 from collections.abc import Sequence
@@ -16,7 +19,7 @@ from tradeprice.config import get_settings
 from tradeprice.data import prices as price_store
 from tradeprice.data import reference
 from tradeprice.data.aws import dynamodb
-from tradeprice.data.reference_cache import cached
+from tradeprice.data.reference_cache import current
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule, StoredLadder
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import NotFound
@@ -73,29 +76,28 @@ def lookup(
 
 
 def _customer_reference(customer_id: str) -> tuple[Customer, dict[str, CustomerGroup], dict[str, PriceList]]:
-    """The customer, every group and every list definition: cached, and read side by side when they are not."""
+    """The customer (read every time), every group and every list definition (reloaded when their stamp moved)."""
+    _round()
+    customer, stamps = reference.customer_and_stamps(customer_id)
+    if customer is None:
+        raise NotFound(f"customer '{customer_id}' does not exist", customer_id=customer_id)
+    groups, lists = _reference_data(stamps)
+    return customer, groups, lists
 
-    def load_customer() -> Customer:
-        # Raising (rather than returning None) keeps an unknown id out of the cache: a customer the ERP creates
-        # a moment later is found on the next lookup, not REFERENCE_CACHE_SECONDS later.
-        customer = reference.get_customer(customer_id)
-        if customer is None:
-            raise NotFound(f"customer '{customer_id}' does not exist", customer_id=customer_id)
-        return customer
 
+def _reference_data(stamps: reference.Stamps) -> tuple[dict[str, CustomerGroup], dict[str, PriceList]]:
+    """Groups and list definitions as of `stamps` (read before this call); both reloads, if due, side by side."""
     pool = _round()
-    customer = pool.submit(cached, "customer", customer_id, load_customer)
-    groups = pool.submit(cached, "customer-groups", "*", reference.all_customer_groups)
-    lists = pool.submit(cached, "price-lists", "*", reference.all_price_lists)
-    return customer.result(), groups.result(), lists.result()
+    groups = pool.submit(current, "customer-groups", stamps.customer_groups, reference.all_customer_groups)
+    lists = pool.submit(current, "price-lists", stamps.price_lists, reference.all_price_lists)
+    return groups.result(), lists.result()
 
 
 def _lists_including(slug: str) -> dict[str, PriceList]:
-    lists = cached("price-lists", "*", reference.all_price_lists)
+    _round()
+    lists = current("price-lists", reference.read_stamps().price_lists, reference.all_price_lists)
     if slug not in lists:
-        lists = reference.all_price_lists()  # a list created since the cache was filled
-        if slug not in lists:
-            raise NotFound(f"price list '{slug}' does not exist", price_list=slug)
+        raise NotFound(f"price list '{slug}' does not exist", price_list=slug)
     return lists
 
 
@@ -107,6 +109,6 @@ def _read_prices_and_rules(
     if not price_keys and not rule_keys:
         return {}, {}
     pool = _round()
-    items = pool.submit(price_store.get_many, price_keys)
-    rules = pool.submit(reference.get_product_rules, rule_keys)
+    items = pool.submit(price_store.get_many, price_keys, consistent=True)
+    rules = pool.submit(reference.get_product_rules, rule_keys, consistent=True)
     return {pair: price_store.to_ladder(item) for pair, item in items.result().items()}, rules.result()

@@ -63,13 +63,15 @@ class Delivered:
 # Storefront look-ups ----------------------------------------------------------------------------------------------
 
 
-def find_customer_by_external_id(external_id: str) -> Customer:
-    """`shopify:706405506930370084` → the customer it is linked to."""
-    link = links.get(external_id.strip())
-    customer = customers.get_customer(link.customer_id) if link and link.deleted_version is None else None
-    if customer is None:
-        raise NotFound(f"no customer is linked to '{external_id}'", external_id=external_id)
-    return customer
+def find_customer_by_external_id(external_id: str) -> Customer | None:
+    """`shopify:706405506930370084` → the customer it is linked to, if any."""
+    link = links.get(external_id.strip()) if external_id.strip() else None
+    if link is None or link.deleted_version is not None:
+        return None
+    try:
+        return customers.get_customer(link.customer_id)
+    except NotFound:
+        return None
 
 
 # Shopify ----------------------------------------------------------------------------------------------------------

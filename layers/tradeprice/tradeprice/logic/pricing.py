@@ -1,4 +1,4 @@
-"""Price resolution (PRODUCT.md §3) as pure functions: no I/O, so every rule is tested in isolation.
+"""Price resolution (docs/pricing-rules.md) as pure functions: no I/O, so every rule is tested in isolation.
 
 The caller gathers the customer, the group and list definitions (`customer_context` / `list_context`), reads the
 stored ladders and product rules that `reads_needed` names, and `price_cart` answers every line.
@@ -484,5 +484,7 @@ def price_cart(
         tier_qty = group_quantities[line.tier_group] if line.tier_group is not None else line.qty
         priced = price_line(line.sku, line.qty, tier_qty, ctx, stored, explain=explain)
         rule = merge_rules(line.sku, ctx.group_chain, rules)
-        answers.append(LineAnswer(line.sku, line.qty, priced, rule, check_quantity(line.qty, rule)))
+        # An inactive customer may order nothing (the line says so), whatever the product rules allow.
+        check = Orderability(False, (ctx.refused,), None) if ctx.refused else check_quantity(line.qty, rule)
+        answers.append(LineAnswer(line.sku, line.qty, priced, rule, check))
     return answers
