@@ -13,7 +13,7 @@ ENV ?= dev
 REGION ?= eu-west-2
 RUN_ARGS ?=
 PYTEST_ARGS ?= -n auto
-# make key / make token: the local stack's moto port, or a deployed stack (STACK=<name>, in REGION).
+# make key / make token / make revoke: the local stack's moto port, or a deployed stack (STACK=<name>, in REGION).
 MOTO_PORT ?= 5000
 STACK ?=
 TTL ?= 900
@@ -24,7 +24,7 @@ CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-po
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv run key token test fuzz template-check scan lint format bench build deploy clean
+.PHONY: help venv sam-venv scan-venv node-deps run key token revoke test fuzz template-check scan lint format bench build deploy clean
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -55,6 +55,13 @@ $(SCAN_VENV)/.installed: requirements-scan.txt
 
 scan-venv: $(SCAN_VENV)/.installed ## Create .venv-scan with bandit, checkov and pip-audit (reruns when requirements-scan.txt changes)
 
+# newman (Postman's runner) for the e2e test that runs docs/postman; npm ci installs package-lock.json's versions.
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $@
+
+node-deps: node_modules/.installed ## Install the Node tools the tests use (newman) into node_modules (npm ci)
+
 run: venv ## Run the stack locally: moto as AWS (on MOTO_PORT), the API on http://127.0.0.1:3000/dev, demo keys and data
 	$(VENV)/bin/python -m devstack --moto-port $(MOTO_PORT) $(RUN_ARGS)
 
@@ -66,6 +73,12 @@ key: venv ## Create an API key, printed once: make key NAME=erp SCOPES=write,rea
 	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) key --name "$(NAME)" --scopes "$(SCOPES)" \
 	  $(if $(SOURCE),--source "$(SOURCE)")
 
+revoke: venv ## Revoke an API key: make revoke KEY_ID=<the 12 characters after tp_> [STACK=<deployed stack> REGION=...]
+	@if [ -z "$(KEY_ID)" ]; then \
+	  echo "usage: make revoke KEY_ID=<key id, or the whole key> [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
+	fi
+	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) revoke --key-id "$(KEY_ID)"
+
 token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=k1] [STACK=<deployed stack> REGION=...]
 	@if [ -z "$(CUSTOMER)" ]; then \
 	  echo "usage: make token CUSTOMER=<customer id> [TTL=900] [KID=<key id>] [STACK=<deployed stack> REGION=<region>]" >&2; \
@@ -74,7 +87,7 @@ token: venv ## Mint a customer token: make token CUSTOMER=C-1001 [TTL=900] [KID=
 	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) token --customer "$(CUSTOMER)" --ttl "$(TTL)" \
 	  $(if $(KID),--kid "$(KID)")
 
-test: venv sam-venv template-check ## Check the template, then run every test (unit, integration, e2e)
+test: venv sam-venv template-check node-deps ## Check the template, then run every test (unit, integration, e2e)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # schemathesis.toml says which schemathesis defaults this API differs from, and why.
@@ -135,7 +148,7 @@ deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.
 
 clean: ## Remove build output and caches (keeps the virtualenvs; rm -rf .venv .venv-sam .venv-scan for those)
 	rm -rf .aws-sam .pytest_cache .ruff_cache .mypy_cache .hypothesis
-	find . -path ./.venv -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
+	find . -path ./.venv -prune -o -path ./node_modules -prune -o -path ./.venv-sam -prune -o -path ./.venv-scan -prune -o -type d -name __pycache__ -exec rm -rf {} +
 
 # The middleware kit: Patchworks builds connectors from a Postman collection, generated here from the OpenAPI document.
 .PHONY: postman

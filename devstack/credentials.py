@@ -2,6 +2,7 @@
 
     python -m devstack.credentials key --name erp --scopes write,read     # make key NAME=erp SCOPES=write,read
     python -m devstack.credentials token --customer C-1001 --ttl 900      # make token CUSTOMER=C-1001 TTL=900
+    python -m devstack.credentials revoke --key-id 0a1b2c3d4e5f           # make revoke KEY_ID=0a1b2c3d4e5f
     python -m devstack.credentials key ... --stack tradeprice-prod --region eu-west-2   # a deployed stack
 
 The key or token is the only thing written to stdout (so `KEY=$(make -s key ...)` works); notes go to stderr.
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +31,9 @@ from botocore.exceptions import BotoCoreError, ClientError
 from devstack.infra import DEFAULT_STACK_NAME, plan
 from devstack.stack import DEFAULT_REGION, DEFAULT_TEMPLATE
 from tradeprice.auth.tokens import mint
+from tradeprice.data import keys as key_store
 from tradeprice.data.secrets import token_secrets
+from tradeprice.domain.authors import Author, acting_as
 from tradeprice.errors import TradepriceError
 from tradeprice.logic.keys import create_key
 
@@ -140,10 +144,21 @@ def mint_token(customer_id: str, ttl_seconds: int, kid: str | None) -> tuple[str
     return mint(customer_id, ttl_seconds, secrets[kid], kid), kid
 
 
+def key_id_of(text: str) -> str:
+    """A key's id from its id or from the whole key (`tp_<id>_<secret>`)."""
+    text = text.strip()
+    match = re.fullmatch(r"tp_([a-z0-9]{12})_\S+", text)
+    key_id = match.group(1) if match else text
+    if not re.fullmatch(r"[a-z0-9]{12}", key_id):
+        raise ValueError(f"{text!r} is not a key id (12 characters after tp_) nor a key")
+    return key_id
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m devstack.credentials",
-        description="Create an API key or mint a customer token for the local stack (default) or a deployed one.",
+        description="Create or revoke an API key, or mint a customer token, for the local stack (default) or a "
+        "deployed one.",
     )
     where = parser.add_argument_group("which stack (default: the local one `make run` started)")
     where.add_argument("--stack", help="a deployed stack's name: read its outputs with your AWS credentials")
@@ -159,6 +174,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     token.add_argument("--customer", required=True, help="the customer id the token may look up")
     token.add_argument("--ttl", type=int, default=900, help="seconds until it expires (default 900)")
     token.add_argument("--kid", help="which signing secret to use (default: the only one the secret holds)")
+    revoke = commands.add_parser("revoke", help="revoke an API key: it is refused from then on")
+    revoke.add_argument("--key-id", required=True, help="the 12 characters after tp_ (or the whole key)")
     args = parser.parse_args(argv)
 
     try:
@@ -180,6 +197,20 @@ def main(argv: Sequence[str] | None = None) -> int:
             sys.stderr.write(
                 f"Created API key {args.name!r} ({', '.join(sorted(scopes))}) in {access.description}.\n"
                 "Store it now: only its hash is kept, so it cannot be shown again.\n"
+            )
+        elif args.command == "revoke":
+            key_id = key_id_of(args.key_id)
+            try:
+                with acting_as(Author("system", "devstack-credentials")):
+                    key_store.revoke(key_id)
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                raise CredentialsError(f"no API key {key_id} in {access.description}") from None
+            sys.stdout.write(f"revoked {key_id}\n")
+            sys.stderr.write(
+                f"Revoked API key {key_id} in {access.description}. A deployed API may accept it for up to its "
+                "authorizer cache's lifetime (5 minutes); the local stack refuses it at once.\n"
             )
         else:
             minted, kid = mint_token(args.customer, args.ttl, args.kid)

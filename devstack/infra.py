@@ -35,6 +35,7 @@ __all__ = [
     "FunctionSpec",
     "GatewayResponseSpec",
     "SqsSubscription",
+    "StreamSubscription",
     "deploy",
     "plan",
 ]
@@ -159,6 +160,17 @@ class SqsSubscription:
 
 
 @dataclass(frozen=True)
+class StreamSubscription:
+    """A DynamoDB stream event source: a table's stream read for a function."""
+
+    function: str
+    table: str
+    """The table's physical name (its stream ARN is read from the table: moto labels it at creation)."""
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
 class Deployment:
     """What a deployed (or planned) stack looks like: physical names, queue URLs, functions, routes, sources."""
 
@@ -172,6 +184,7 @@ class Deployment:
     functions: Mapping[str, FunctionSpec]
     apis: tuple[ApiSpec, ...]
     sqs_subscriptions: tuple[SqsSubscription, ...]
+    stream_subscriptions: tuple[StreamSubscription, ...]
     python_paths: tuple[Path, ...]
     """What a local runtime puts on sys.path: the project root and each layer's content (Lambda's /opt/python)."""
 
@@ -331,7 +344,27 @@ def deploy(
         created = secretsmanager.create_secret(Name=str(properties["Name"]), SecretString=str(value))
         resolver.refs[logical_id] = str(created["ARN"])  # Ref of a secret is its ARN
 
+    events: Any = session.client("events")  # untyped: no stubs installed for EventBridge
+    for logical_id in (logical_id for logical_id, kind in resources.items() if kind == "AWS::Events::EventBus"):
+        events.create_event_bus(Name=resolver.physical_name(logical_id))
+    for logical_id in (logical_id for logical_id, kind in resources.items() if kind == "AWS::Events::Rule"):
+        _create_rule(events, resolver, logical_id)
+
     return _describe(path, template, resolver)
+
+
+def _create_rule(events: Any, resolver: Resolver, logical_id: str) -> None:
+    """A rule on its bus with its targets (an SQS target receives matching events, as on AWS)."""
+    properties = _properties(resolver, logical_id)
+    name = resolver.physical_name(logical_id)
+    bus = str(properties.get("EventBusName", "default"))
+    events.put_rule(
+        Name=name,
+        EventBusName=bus,
+        EventPattern=json.dumps(properties["EventPattern"]),
+        State=str(properties.get("State", "ENABLED")),
+    )
+    events.put_targets(Rule=name, EventBusName=bus, Targets=list(properties.get("Targets") or []))
 
 
 def _generated_secret(spec: Mapping[str, Any]) -> str:
@@ -348,7 +381,15 @@ def _generated_secret(spec: Mapping[str, Any]) -> str:
 
 
 _CREATED_LOCALLY: Final = frozenset(
-    {"AWS::SQS::Queue", "AWS::DynamoDB::Table", "AWS::S3::Bucket", "AWS::SSM::Parameter", "AWS::SecretsManager::Secret"}
+    {
+        "AWS::SQS::Queue",
+        "AWS::DynamoDB::Table",
+        "AWS::S3::Bucket",
+        "AWS::SSM::Parameter",
+        "AWS::SecretsManager::Secret",
+        "AWS::Events::EventBus",
+        "AWS::Events::Rule",
+    }
 )
 
 # -- creation ----------------------------------------------------------------------------------------------------
@@ -542,6 +583,7 @@ def _describe(path: Path, template: Mapping[str, Any], resolver: Resolver) -> De
     python_paths: list[Path] = [root]
     api_events: dict[str, list[tuple[ApiRoute, Mapping[str, Any]]]] = {}
     subscriptions: list[SqsSubscription] = []
+    stream_subscriptions: list[StreamSubscription] = []
     for logical_id in created:
         if resources[logical_id]["Type"] not in _FUNCTION_TYPES:
             continue
@@ -574,6 +616,17 @@ def _describe(path: Path, template: Mapping[str, Any], resolver: Resolver) -> De
                         in (resolver.resolve(event_properties.get("FunctionResponseTypes")) or []),
                     )
                 )
+            elif event["Type"] == "DynamoDB":
+                stream_arn = str(resolver.resolve(event_properties["Stream"]))
+                stream_subscriptions.append(
+                    StreamSubscription(
+                        function=logical_id,
+                        table=stream_arn.split(":table/", 1)[1].split("/", 1)[0],
+                        batch_size=int(resolver.resolve(event_properties.get("BatchSize", 100))),
+                        report_batch_item_failures="ReportBatchItemFailures"
+                        in (resolver.resolve(event_properties.get("FunctionResponseTypes")) or []),
+                    )
+                )
             else:
                 logger.warning("%s.%s: %s events are not wired locally", logical_id, event_name, event["Type"])
 
@@ -597,6 +650,7 @@ def _describe(path: Path, template: Mapping[str, Any], resolver: Resolver) -> De
         functions=functions,
         apis=apis,
         sqs_subscriptions=tuple(subscriptions),
+        stream_subscriptions=tuple(stream_subscriptions),
         python_paths=tuple(python_paths),
     )
 

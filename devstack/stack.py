@@ -16,6 +16,7 @@ from devstack.infra import DEFAULT_STACK_NAME, Deployment, deploy
 from devstack.lambda_runtime import DEFAULT_CONCURRENCY, FunctionInvoker
 from devstack.moto_server import MotoServerProcess
 from devstack.sqs_source import SqsPoller
+from devstack.stream_source import StreamPoller, StreamReader
 
 __all__ = ["DEFAULT_TEMPLATE", "DevStack"]
 
@@ -71,6 +72,7 @@ class DevStack:
         self._invoker: FunctionInvoker | None = None
         self._api: ApiGatewayServer | None = None
         self._pollers: list[SqsPoller] = []
+        self._stream_pollers: list[StreamPoller] = []
         self._saved_environment: dict[str, str | None] = {}
 
     # -- lifecycle -----------------------------------------------------------------------------------------
@@ -111,6 +113,19 @@ class DevStack:
                 ).start()
                 for subscription in self._deployment.sqs_subscriptions
             ]
+            # DynamoDB streams feed the change-stream function, as Lambda's DynamoDB event sources do.
+            self._stream_pollers = [
+                StreamPoller(
+                    StreamReader(
+                        subscription,
+                        invoker.invoke,
+                        region=self.region,
+                        dynamodb=self.client("dynamodb"),
+                        streams=self.client("dynamodbstreams"),
+                    )
+                ).start()
+                for subscription in self._deployment.stream_subscriptions
+            ]
         except BaseException:
             self.stop()
             raise
@@ -118,6 +133,9 @@ class DevStack:
 
     def stop(self) -> None:
         """Stop the pollers, the API and moto, and restore the environment. Safe to call twice."""
+        for stream_poller in self._stream_pollers:
+            stream_poller.stop()
+        self._stream_pollers = []
         for poller in self._pollers:
             poller.stop()
         self._pollers = []
@@ -170,7 +188,12 @@ class DevStack:
         )
 
     def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until every SQS source has drained its queue and finished its invocations (no sleeps)."""
+        """Block until every stream and SQS source has drained and finished its invocations (no sleeps).
+
+        Streams first: what they deliver may queue messages (change events for the webhook) the SQS sources read.
+        """
+        for stream_poller in self._stream_pollers:
+            stream_poller.wait_until_idle(timeout)
         for poller in self._pollers:
             poller.wait_until_idle(timeout)
 

@@ -270,6 +270,13 @@ class Resolver:
         match resource_type, attribute:
             case "AWS::DynamoDB::Table", "Arn":
                 return f"{arn_prefix}:dynamodb:{ctx.region}:{ctx.account_id}:table/{name}"
+            case "AWS::DynamoDB::Table", "StreamArn":
+                # The real label is the stream's creation time; a stream poller asks the table for its latest ARN.
+                return f"{arn_prefix}:dynamodb:{ctx.region}:{ctx.account_id}:table/{name}/stream/latest"
+            case "AWS::Events::EventBus", "Arn":
+                return f"{arn_prefix}:events:{ctx.region}:{ctx.account_id}:event-bus/{name}"
+            case "AWS::Events::Rule", "Arn":
+                return f"{arn_prefix}:events:{ctx.region}:{ctx.account_id}:rule/{name}"
             case "AWS::SQS::Queue", "Arn":
                 return f"{arn_prefix}:sqs:{ctx.region}:{ctx.account_id}:{name}"
             case "AWS::SQS::Queue", "QueueName":
@@ -410,4 +417,6 @@ _NAME_PROPERTIES: Final = {
     "AWS::IAM::Role": "RoleName",
     "AWS::SSM::Parameter": "Name",
     "AWS::SecretsManager::Secret": "Name",
+    "AWS::Events::EventBus": "Name",
+    "AWS::Events::Rule": "Name",
 }

@@ -11,7 +11,7 @@ from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tradeprice.api import idempotency, openapi, paging, problems, schemas, views
+from tradeprice.api import asyncapi, idempotency, openapi, paging, problems, schemas, views
 from tradeprice.api.access import Caller, Scope, author_from, caller_from
 from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
@@ -84,6 +84,11 @@ def health() -> dict[str, str]:
 @app.get("/v1/openapi.json")
 def openapi_document() -> Response[str]:
     return json_response(200, openapi.document())
+
+
+@app.get("/v1/asyncapi.json")
+def asyncapi_document() -> Response[str]:
+    return json_response(200, asyncapi.document())
 
 
 @app.get("/v1/docs")

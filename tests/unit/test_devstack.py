@@ -188,7 +188,7 @@ def test_unsupported_attributes_fail_loudly():
     resolver = Resolver(parse_template(SHORT_TAGS), CONTEXT)
 
     with pytest.raises(TemplateError):
-        resolver.resolve({"Fn::GetAtt": ["Table", "StreamArn"]})
+        resolver.resolve({"Fn::GetAtt": ["Table", "LatestStreamLabel"]})
     assert resolver.resolve({"Ref": "AWS::NoValue"}) is NO_VALUE
 
 
@@ -221,6 +221,7 @@ def test_functions_map_to_their_handler_modules(planned):
         "ImportsApiFunction": ("functions.imports_api.app", "lambda_handler"),
         "IntegrationsApiFunction": ("functions.integrations_api.app", "lambda_handler"),
         "AuthorizerFunction": ("functions.authorizer.app", "lambda_handler"),
+        "ChangeStreamFunction": ("functions.change_stream.app", "lambda_handler"),
     }
     assert planned.functions["FileImportFunction"].timeout_seconds == 900
     assert planned.functions["IngestApiFunction"].name == "tradeprice-local-ingest-api"
@@ -325,7 +326,7 @@ def test_every_table_is_created_with_the_templates_keys_and_settings(deployed):
         assert table["SSEDescription"]["Status"] == "ENABLED"
         backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert len(deployed.table_names) == 10
+    assert len(deployed.table_names) == 11
 
 
 def test_the_idempotency_ttl_and_the_token_secret_exist(deployed):

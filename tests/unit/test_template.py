@@ -218,10 +218,11 @@ ALL_TABLES = (
     "IdempotencyTable",
     "CustomerLinksTable",
     "StampsTable",
+    "HistoryTable",
 )
 
 
-def test_the_template_declares_the_eleven_tables(resources):
+def test_the_template_declares_every_table(resources):
     assert sorted(tables(resources)) == sorted(ALL_TABLES)
 
 

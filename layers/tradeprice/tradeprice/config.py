@@ -92,6 +92,20 @@ class Settings(BaseModel):
     platform_sync_queue_url: str = ""
     """Where the BigCommerce webhook queues customer ids for the sync function to fetch."""
 
+    # Change events and history (docs/events.md) ---------------------------------------------------------------------
+    history_table: str = "tradeprice-history"
+    event_bus_name: str = "tradeprice-events"
+    history_retention_days: Annotated[int, Field(ge=1, le=3650)] = 90
+    """How long a change stays in the history (its TTL); `as_of` lookups reach back this far."""
+    event_max_changes: Annotated[int, Field(ge=1, le=500)] = 100
+    """Changes one event names at most (an event stays far below EventBridge's 256 KB)."""
+    event_max_per_group: Annotated[int, Field(ge=1, le=1000)] = 10
+    """Detailed events one request or import job sends per record kind and list; then one pointer, then silence."""
+    webhook_url: str = ""
+    """Where the webhook function POSTs each change event (empty: no webhook)."""
+    webhook_secret_id: str = ""
+    """Secrets Manager secret holding the webhook's signing secret as JSON {"secret": ...}."""
+
     @property
     def allowed_origin_set(self) -> frozenset[str]:
         return frozenset(origin.strip().rstrip("/") for origin in self.allowed_origins.split(",") if origin.strip())

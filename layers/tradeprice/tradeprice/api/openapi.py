@@ -46,6 +46,7 @@ _LOOKUP = ("read", "customer token")
 ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/health", "Liveness", "meta", None, shape="raw"),
     Route("GET", "/v1/openapi.json", "This document", "meta", None, shape="raw"),
+    Route("GET", "/v1/asyncapi.json", "The change events' AsyncAPI 3 document", "meta", None, shape="raw"),
     Route("GET", "/v1/docs", "Interactive API documentation", "meta", None, shape="raw"),
     Route("GET", "/v1/price-lists", "List price lists", "price lists", _READ, response=PriceList, shape="page"),
     Route(
