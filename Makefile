@@ -92,7 +92,9 @@ test: venv sam-venv template-check node-deps ## Check the template, then run eve
 
 # schemathesis.toml says which schemathesis defaults this API differs from, and why.
 fuzz: venv ## Fuzz the API on the local stack: schemathesis, every check and phase (stateful too), FUZZ_EXAMPLES=100 per operation
-	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -s -q tests/e2e/test_api_fuzz.py -k schemathesis_with_every_check
+	@rm -f .schemathesis/fuzz-report.txt
+	@FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(VENV)/bin/pytest -p no:xdist -q tests/e2e/test_api_fuzz.py \
+	  -k schemathesis_with_every_check; status=$$?; cat .schemathesis/fuzz-report.txt 2>/dev/null; exit $$status
 
 template-check: venv sam-venv ## Lint and validate template.yaml (cfn-lint, sam validate, sam validate --lint)
 	$(VENV)/bin/cfn-lint template.yaml

@@ -17,7 +17,7 @@ from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.domain.authors import acting_as
 from tradeprice.errors import InvalidInput
-from tradeprice.logic import catalog, customers, platform
+from tradeprice.logic import catalog, customers, history, platform
 from tradeprice.logic.records import RecordResult, summary
 
 logger = Logger()
@@ -237,17 +237,18 @@ def list_customers() -> Response[str]:
 
 @app.post("/v1/customers:batch")
 def post_customers_batch() -> Response[str]:
-    source = caller(Scope.WRITE).source
+    who = caller(Scope.WRITE)
     request = schemas.CustomersIn.model_validate(body())
     parsed = schemas.parse_records(request.customers, schemas.customer_parser, key_field="id")
-    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed), source)))
+    records = schemas.accepted(parsed)
+    return batch_response(schemas.merge(parsed, customers.put_customers(records, partial=True, source=who.source)))
 
 
 @app.put("/v1/customers/<customer_id>")
 def put_customer(customer_id: str) -> Response[str]:
-    source = caller(Scope.WRITE).source
+    who = caller(Scope.WRITE)
     record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
-    result = single(customers.put_customers([(0, record)], source)[0])
+    result = single(customers.put_customers([(0, record)], partial=True, source=who.source)[0])
     return written(result.status, views.record_view(customers.get_customer(customer_id)))
 
 
@@ -272,7 +273,7 @@ def post_rules_batch() -> Response[str]:
     caller(Scope.WRITE)
     request = schemas.ProductRulesIn.model_validate(body())
     parsed = schemas.parse_records(request.rules, schemas.rule_parser, key_field="sku")
-    return batch_response(schemas.merge(parsed, customers.put_rules(schemas.accepted(parsed))))
+    return batch_response(schemas.merge(parsed, customers.put_rules(schemas.accepted(parsed), partial=True)))
 
 
 @app.get("/v1/skus/<sku>/rules")
@@ -280,6 +281,45 @@ def rules_of_sku(sku: str) -> dict[str, Any]:
     caller(*READERS)
     sku = schemas.sku_path(sku)
     return {"sku": sku, "items": [views.record_view(rule) for rule in customers.rules_for_sku(sku)]}
+
+
+# History (docs/events.md): who changed a record, from what, to what, when; newest first ----------------------------
+
+
+def history_page(record: str, **key: str) -> Response[str]:
+    query = paging.history_query(app.current_event.query_string_parameters)
+    entries, next_cursor = history.page(record, key, query.limit, query.cursor, query.since, query.until)
+    return listing(entries, next_cursor)
+
+
+@app.get("/v1/price-lists/<slug>/prices/<sku>/history")
+def price_history(slug: str, sku: str) -> Response[str]:
+    caller(*READERS)
+    return history_page("price", price_list=slug, sku=sku)
+
+
+@app.get("/v1/price-lists/<slug>/history")
+def price_list_history(slug: str) -> Response[str]:
+    caller(*READERS)
+    return history_page("price_list", slug=slug)
+
+
+@app.get("/v1/customer-groups/<slug>/history")
+def group_history(slug: str) -> Response[str]:
+    caller(*READERS)
+    return history_page("customer_group", slug=slug)
+
+
+@app.get("/v1/customers/<customer_id>/history")
+def customer_history(customer_id: str) -> Response[str]:
+    caller(Scope.WRITE)  # a customer's past holds the same personal data as the live record: the same access
+    return history_page("customer", id=customer_id)
+
+
+@app.get("/v1/skus/<sku>/rules/<group>/history")
+def rule_history(sku: str, group: str) -> Response[str]:
+    caller(*READERS)
+    return history_page("product_rule", group=group, sku=sku)
 
 
 @metrics.log_metrics

@@ -180,3 +180,25 @@ def test_a_stale_write_answers_the_stored_record_not_the_refused_values(call_api
         "GBP",
         "2",
     )
+
+
+# -- one rule for qty ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("qty", ["0", "-1", "1.5", "1000000001"])
+def test_qty_outside_1_to_a_billion_is_refused_by_the_same_rule_in_a_get_and_in_a_cart(call_api, trade, qty):
+    single = call_api("price_lookup/get-sku-price", query={"price_list": "trade", "qty": qty})
+    cart = call_api(
+        "price_lookup/lookup-by-price-list",
+        body={
+            "price_list": "trade",
+            "lines": [{"sku": "BOLT-M8", "qty": json.loads(qty)}, {"sku": "BOLT-M8", "qty": 1}],
+        },
+    )
+
+    # the GET's only line is the request: a 422 naming qty
+    assert problem(single, 422)["errors"][0]["field"] == "qty"
+    # in a cart, that line alone answers with errors naming qty; the others are priced
+    refused, priced = cart["json"]["lines"]
+    assert [error["field"] for error in refused["errors"]] == ["qty"]
+    assert priced["found"] is True

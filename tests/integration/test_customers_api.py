@@ -155,3 +155,99 @@ def test_the_base_group_can_be_written_and_read_back(call_api, trade):
     ]
     again = call_api("ingest_api/put-customer-group", path_parameters={"slug": "gold"}, body={"name": "Gold"})
     assert again["statusCode"] == 201
+
+
+def test_customers_without_an_email_are_accepted_and_emails_stay_unique_when_present(call_api, trade):
+    # Given ERP customers with no email (absent, null, or an empty string as Unleashed and Cin7 Core export them)
+    body = {
+        "customers": [
+            {"id": "C-3001", "company": "Yard Account"},
+            {"id": "C-3002", "email": None, "group": "trade"},
+            {"id": "C-3003", "email": ""},
+            {"id": "C-3004", "email": "Shared@Example.com"},
+            {"id": "C-3005", "email": "shared@example.com"},
+        ]
+    }
+    # When they are sent
+    results = call_api("ingest_api/post-customers-batch", body=body)["json"]["results"]
+    # Then every email-less one is stored, and a present email is still unique case-insensitively
+    assert [r["status"] for r in results] == ["created", "created", "created", "created", "error"]
+    assert results[4]["errors"][0]["field"] == "email"
+    stored = call_api("ingest_api/get-customer", path_parameters={"customer_id": "C-3002"})["json"]
+    assert "email" not in stored or stored["email"] is None
+    assert stored["group"] == "trade"
+    # And re-sending them changes nothing
+    again = call_api("ingest_api/post-customers-batch", body={"customers": body["customers"][:4]})["json"]["results"]
+    assert [r["status"] for r in again] == ["unchanged"] * 4
+
+
+def test_dropping_an_email_releases_it_and_an_email_less_customer_can_be_deleted(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    dropped = call_api("ingest_api/put-customer", body={"email": None, "group": "trade"})
+    assert dropped["statusCode"] == 200
+    assert (
+        call_api("ingest_api/find-customer-by-email", query={"email": "buyer@acme-builders.co.uk"})["json"]["items"]
+        == []
+    )
+    reuse = call_api(
+        "ingest_api/put-customer", path_parameters={"customer_id": "C-8"}, body={"email": "buyer@acme-builders.co.uk"}
+    )
+    assert reuse["statusCode"] == 201
+    assert call_api("ingest_api/delete-customer", scopes="admin")["statusCode"] == 200
+    assert call_api("ingest_api/get-customer")["statusCode"] == 404
+
+
+PACK_FEED = {"rules": [{"sku": "BOLT-M8", "pack_size": 50}, {"group": "trade", "sku": "BOLT-M8", "pack_size": 25}]}
+MINIMUM_FEED = {"rules": [{"sku": "BOLT-M8", "min_qty": 100}, {"group": "trade", "sku": "BOLT-M8", "min_qty": 75}]}
+
+
+@pytest.mark.parametrize("feeds", [(PACK_FEED, MINIMUM_FEED), (MINIMUM_FEED, PACK_FEED)], ids=["packs", "minimums"])
+def test_pack_sizes_and_minimums_from_separate_feeds_both_stand_in_either_order(call_api, trade, feeds):
+    # Given one ERP feed of pack sizes and another of minimum quantities, in either order
+    for feed in feeds:
+        assert call_api("ingest_api/post-product-rules-batch", body=feed)["statusCode"] == 200
+    # Then the second feed left the first one's fields as stored
+    rules = call_api("ingest_api/get-sku-rules")["json"]["items"]
+    assert [(r["group"], r.get("pack_size"), r.get("min_qty")) for r in rules] == [("base", 50, 100), ("trade", 25, 75)]
+    # And re-sending a feed is unchanged; null clears a field; a merged record is checked as a whole
+    again = call_api("ingest_api/post-product-rules-batch", body=feeds[1])["json"]["results"]
+    assert [r["status"] for r in again] == ["unchanged", "unchanged"]
+    cleared = call_api(
+        "ingest_api/post-product-rules-batch",
+        body={"rules": [{"sku": "BOLT-M8", "pack_size": None}, {"group": "trade", "sku": "BOLT-M8", "max_qty": 10}]},
+    )["json"]["results"]
+    assert [r["status"] for r in cleared] == ["updated", "error"]
+    assert "max_qty" in cleared[1]["errors"][0]["reason"]
+    rules = call_api("ingest_api/get-sku-rules")["json"]["items"]
+    assert [(r["group"], r.get("pack_size"), r.get("min_qty")) for r in rules] == [
+        ("base", None, 100),
+        ("trade", 25, 75),
+    ]
+
+
+def test_customer_writes_are_partial_and_null_clears(call_api, trade):
+    call_api("ingest_api/post-customers-batch")
+    # A CRM feed sends only the company; the batch sends only the status of another customer
+    renamed = call_api("ingest_api/put-customer", body={"company": "Acme Builders (North) Ltd"})
+    assert renamed["statusCode"] == 200
+    acme = renamed["json"]
+    assert acme["company"] == "Acme Builders (North) Ltd"
+    assert acme["email"] == "buyer@acme-builders.co.uk"
+    assert acme["group"] == "trade"
+    assert acme["payment_terms"]["credit_limit"] == "5000.00"
+    assert acme["tags"] == ["contractor", "north"]
+    results = call_api(
+        "ingest_api/post-customers-batch",
+        body={"customers": [{"id": "C-1002", "status": "inactive"}, {"id": "C-1001", "tags": None, "company": None}]},
+    )["json"]["results"]
+    assert [r["status"] for r in results] == ["updated", "updated"]
+    sparks = call_api("ingest_api/get-customer", path_parameters={"customer_id": "C-1002"})["json"]
+    assert (sparks["status"], sparks["email"], sparks["group"]) == ("inactive", "orders@brightsparks.example", "trade")
+    acme = call_api("ingest_api/get-customer")["json"]
+    assert acme.get("tags", []) == []
+    assert acme.get("company") is None
+    assert acme["addresses"][0]["postcode"] == "LS11 5PS"
+    unchanged = call_api(
+        "ingest_api/post-customers-batch", body={"customers": [{"id": "C-1002", "status": "inactive"}]}
+    )
+    assert unchanged["json"]["results"][0]["status"] == "unchanged"

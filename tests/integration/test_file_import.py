@@ -397,3 +397,26 @@ def test_the_report_neutralises_formula_cells_for_excel(bucket, queue):
         Bucket=bucket, Key=job_of(bucket, "imports/prices/trade/f.csv", version).error_report_key
     )
     assert b"\r\n" in raw["Body"].read()
+
+
+@pytest.mark.parametrize("order", ["packs-first", "minimums-first"])
+def test_rule_files_from_separate_exports_merge_and_empty_cells_clear(stack, queue, order):
+    # Given an export of pack sizes and another of minimums, each with only its own column, in either order
+    bucket = stack.physical_name("ImportsBucket")
+    files = [("packs.csv", b"SKU,Pack Size\nBOLT-M8,50\nNUT-M8,10\n"), ("minimums.csv", b"SKU,MOQ\nBOLT-M8,100\n")]
+    for name, body in files if order == "packs-first" else files[::-1]:
+        version = put_file(bucket, f"imports/product-rules/{name}", body)
+        queue.drain()
+        assert job_of(bucket, f"imports/product-rules/{name}", version).status == "succeeded"
+    # Then neither erased the other
+    rules = {rule.sku: rule for rule in reference.get_many(reference.RULES, [("BOLT-M8", "base"), ("NUT-M8", "base")])}
+    assert (rules["BOLT-M8"].pack_size, rules["BOLT-M8"].min_qty) == (50, 100)
+    assert (rules["NUT-M8"].pack_size, rules["NUT-M8"].min_qty) == (10, None)
+    # And re-importing one is unchanged, while an empty cell in a column the file has clears the field
+    again = put_file(bucket, "imports/product-rules/minimums.csv", b"SKU,MOQ\nBOLT-M8,100\n")
+    queue.drain()
+    assert job_of(bucket, "imports/product-rules/minimums.csv", again).counts.rows_unchanged == 1
+    put_file(bucket, "imports/product-rules/packs.csv", b"SKU,Pack Size\nBOLT-M8,\n")
+    queue.drain()
+    cleared = reference.get_many(reference.RULES, [("BOLT-M8", "base")])[0]
+    assert (cleared.pack_size, cleared.min_qty) == (None, 100)

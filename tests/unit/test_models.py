@@ -74,6 +74,12 @@ def test_customer_email_is_compared_case_insensitively():
     assert Customer(id="C-1", email=" Buyer@Example.COM ").email == "buyer@example.com"
 
 
+@pytest.mark.parametrize("email", [None, "", "   "])
+def test_a_customer_may_have_no_email(email):
+    assert Customer.model_validate({"id": "C-1", "email": email}).email is None
+    assert Customer(id="C-1").email is None
+
+
 def test_groups_descend_from_base():
     assert CustomerGroup(slug="trade", name="Trade").parent == "base"
     with pytest.raises(ValidationError, match="own parent"):

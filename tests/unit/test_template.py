@@ -19,6 +19,7 @@ FUNCTIONS = (
     "IntegrationsApiFunction",
     "PlatformWebhooksFunction",
     "BigCommerceSyncFunction",
+    "ChangeStreamFunction",
 )
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
 READ_ACTIONS = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan"}
@@ -115,10 +116,12 @@ def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resour
         "CustomerEmailsTable",
         "IdempotencyTable",
         "StampsTable",
+        "HistoryTable",
         CURSOR_SECRET,
         "CustomerLinksTable",
     }
     assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
+    assert granted["HistoryTable"] == {"dynamodb:Query"}  # the history routes read; only the stream writes it
     assert granted["CustomerLinksTable"] == {"dynamodb:GetItem"}  # GET /v1/customers?external_id=
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
@@ -672,3 +675,12 @@ def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(t
     assert template["Conditions"]["LookupSnapStartOn"] == {"Fn::Equals": [{"Ref": "LookupSnapStart"}, "true"]}
     assert properties["SnapStart"] == {"ApplyOn": {"Fn::If": ["LookupSnapStartOn", "PublishedVersions", "None"]}}
     assert properties["AutoPublishAlias"] == "live"  # SnapStart only snapshots published versions
+
+
+def test_only_the_change_stream_writes_history_and_publishes_events(resources):
+    granted = grants(resources, "ChangeStreamFunction")
+
+    assert granted["HistoryTable"] == {"dynamodb:BatchWriteItem", "dynamodb:UpdateItem"}
+    assert set(granted) == {"HistoryTable", "EventBus", "ChangeStreamDeadLetterQueue"}
+    for function in set(FUNCTIONS) - {"ChangeStreamFunction"}:
+        assert not grants(resources, function).get("HistoryTable", set()) - READ_ACTIONS, function

@@ -254,6 +254,51 @@ ROUTES: tuple[Route, ...] = (
         _READ,
         response=imports.ImportJobOut,
     ),
+    Route(
+        "GET",
+        "/v1/price-lists/{slug}/prices/{sku}/history",
+        "A SKU's ladder over time on one list: every change, newest first",
+        "history",
+        _READ,
+        response=Price,
+        shape="history",
+    ),
+    Route(
+        "GET",
+        "/v1/price-lists/{slug}/history",
+        "A price list's changes, newest first",
+        "history",
+        _READ,
+        response=PriceList,
+        shape="history",
+    ),
+    Route(
+        "GET",
+        "/v1/customer-groups/{slug}/history",
+        "A customer group's changes, newest first",
+        "history",
+        _READ,
+        response=CustomerGroup,
+        shape="history",
+    ),
+    Route(
+        "GET",
+        "/v1/customers/{customer_id}/history",
+        "A customer's changes, newest first (personal data: the live record's access)",
+        "history",
+        _WRITE,
+        response=Customer,
+        shape="history",
+    ),
+    Route(
+        "GET",
+        "/v1/skus/{sku}/rules/{group}/history",
+        "A SKU's rules in one group, their changes newest first",
+        "history",
+        _READ,
+        response=ProductRule,
+        shape="history",
+    ),
 )
 
 _MODELS: tuple[type[BaseModel], ...] = (
@@ -373,6 +418,39 @@ def _problem(description: str) -> dict[str, Any]:
     }
 
 
+def _history_page(record: dict[str, Any]) -> dict[str, Any]:
+    nullable = {"anyOf": [record, {"type": "null"}]}
+    entry = {
+        "type": "object",
+        "required": ["key", "change", "at", "changed_by", "before", "after"],
+        "properties": {
+            "key": {"type": "object", "additionalProperties": {"type": "string"}},
+            "change": {"enum": ["created", "updated", "deleted"]},
+            "at": {"type": "string", "format": "date-time"},
+            "changed_by": {
+                "type": "object",
+                "required": ["kind", "id"],
+                "properties": {
+                    "kind": {"enum": ["api_key", "import", "integration", "system"]},
+                    "id": {"type": "string"},
+                    "name": {"type": "string"},
+                    "request": {"type": "string"},
+                },
+            },
+            "before": {**nullable, "description": "null when created"},
+            "after": {**nullable, "description": "null when deleted"},
+        },
+    }
+    return {
+        "type": "object",
+        "required": ["items", "links"],
+        "properties": {
+            "items": {"type": "array", "items": entry},
+            "links": {"type": "object", "properties": {"next": {"type": ["string", "null"]}}},
+        },
+    }
+
+
 def _responses(route: Route) -> dict[str, Any]:
     record = _ref(route.response) if route.response else {"type": "object"}
     ok: dict[str, Any]
@@ -391,6 +469,8 @@ def _responses(route: Route) -> dict[str, Any]:
                     "a page",
                 )
             }
+        case "history":
+            ok = {"200": _json(_history_page(record), "a page of changes, newest first")}
         case "items":
             ok = {
                 "200": _json(
@@ -476,7 +556,7 @@ def _responses(route: Route) -> dict[str, Any]:
     if route.scopes is not None:
         ok["401"] = _problem("no credential, or one this stack does not recognise")
         ok["403"] = _problem("the credential lacks the scope")
-    if route.request is not None or route.shape in {"page", "line", "items"}:
+    if route.request is not None or route.shape in {"page", "line", "items", "history"}:
         ok.setdefault("422", _problem("invalid input, naming each field"))
     if route.request is not None:
         ok["400"] = _problem("the body is not JSON")
@@ -499,7 +579,7 @@ def _schema_of(annotation: Any) -> dict[str, Any]:
     return schema
 
 
-_PATH_SCHEMAS = {"slug": Slug, "sku": Sku, "customer_id": ExternalId}
+_PATH_SCHEMAS = {"slug": Slug, "sku": Sku, "customer_id": ExternalId, "group": Slug}
 _CURSOR = {
     "type": "string",
     "pattern": r"^[A-Za-z0-9_-]{2,976}\.[A-Za-z0-9_-]{43}$",
@@ -523,6 +603,13 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
         for part in route.path.split("/")
         if part.startswith("{")
     ]
+    if route.shape == "history":
+        parameters += [
+            {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},
+            {"name": "cursor", "in": "query", "schema": _CURSOR},
+            {"name": "since", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+            {"name": "until", "in": "query", "schema": {"type": "string", "format": "date-time"}},
+        ]
     if route.shape == "page":
         parameters += [
             {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 1000}},

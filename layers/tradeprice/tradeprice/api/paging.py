@@ -38,11 +38,30 @@ def page_query(query: dict[str, str] | None) -> PageQuery:
     return PageQuery(int(raw), cursor, _since(query.get("updated_since")))
 
 
+@dataclass(frozen=True, slots=True)
+class HistoryQuery:
+    limit: int
+    cursor: str | None
+    since: datetime | None
+    until: datetime | None
+
+
+def history_query(query: dict[str, str] | None) -> HistoryQuery:
+    """A history page: `limit` and `cursor` as every listing, and `since`/`until` (RFC 3339, both inclusive)."""
+    query = query or {}
+    page = page_query({name: value for name, value in query.items() if name in {"limit", "cursor"}})
+    since, until = _since(query.get("since"), "since"), _since(query.get("until"), "until")
+    if since is not None and until is not None and since > until:
+        error = {"field": "since", "reason": "after until", "value": query["since"]}
+        raise InvalidInput("since must not be after until", [error])
+    return HistoryQuery(page.limit, page.cursor, since, until)
+
+
 # RFC 3339's date-time, as the OpenAPI document's `format: date-time` reads it (fromisoformat alone takes more).
 _RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})")
 
 
-def _since(text: str | None) -> datetime | None:
+def _since(text: str | None, field: str = "updated_since") -> datetime | None:
     if text is None:
         return None
     try:
@@ -50,8 +69,8 @@ def _since(text: str | None) -> datetime | None:
     except ValueError:
         moment = None
     if moment is None or moment.tzinfo is None:
-        error = {"field": "updated_since", "reason": "an RFC 3339 time with its offset", "value": text}
-        raise InvalidInput("updated_since must be an RFC 3339 time such as 2026-01-31T00:00:00Z", [error])
+        error = {"field": field, "reason": "an RFC 3339 time with its offset", "value": text}
+        raise InvalidInput(f"{field} must be an RFC 3339 time such as 2026-01-31T00:00:00Z", [error])
     return moment
 
 

@@ -5,7 +5,6 @@ blocks nothing else.
 """
 
 from collections.abc import Callable, Sequence
-from decimal import Decimal
 from typing import Annotated, Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, TypeAdapter, ValidationError
@@ -18,11 +17,13 @@ from tradeprice.domain.models import (
     CustomerStatus,
     DerivationRule,
     Email,
+    OptionalEmail,
     PaymentTerms,
     Price,
     PriceList,
     ProductRule,
     Tier,
+    from_partial,
 )
 from tradeprice.domain.types import (
     CurrencyCode,
@@ -131,22 +132,24 @@ class CustomerGroupIn(Request):
 
 
 class CustomerOneIn(Request):
-    """PUT /v1/customers/{id}: the id comes from the path."""
+    """PUT /v1/customers/{id}: the id comes from the path. A partial update: a field absent is left as stored,
+    `null` clears it (back to its default)."""
 
-    email: Email
+    email: OptionalEmail = None
     company: str | None = None
-    status: CustomerStatus = CustomerStatus.ACTIVE
-    group: Slug = BASE_GROUP
-    price_lists: list[Slug] = []
-    discount_percent: DiscountPercent = Decimal(0)
+    status: CustomerStatus | None = Field(None, description="default active")
+    group: Slug | None = Field(None, description=f"default {BASE_GROUP}")
+    price_lists: list[Slug] | None = None
+    discount_percent: DiscountPercent | None = Field(None, description="default 0")
     currency: CurrencyCode | None = None
     payment_terms: PaymentTerms | None = None
-    tags: list[str] = []
-    addresses: list[Address] = []
+    tags: list[str] | None = None
+    addresses: list[Address] | None = None
     source_version: SourceVersion | None = None
 
     def to_domain(self, customer_id: str) -> Customer:
-        return Customer.model_validate({"id": customer_id, **self.model_dump(exclude_none=True)})
+        """A partial record: the fields sent, with `null` clearing one; fields not sent stay as stored."""
+        return from_partial(Customer, {**self.model_dump(exclude_unset=True), "id": customer_id})
 
 
 class CustomerIn(CustomerOneIn):
@@ -197,7 +200,8 @@ class ProductRulesIn(Request):
 
 
 def rule_parser(index: int, raw: Any) -> tuple[int, ProductRule]:
-    return index, ProductRule.model_validate(raw)
+    """A partial record: pack sizes and minimums may come in separate feeds; `null` clears a field."""
+    return index, from_partial(ProductRule, raw)
 
 
 # Batch plumbing ---------------------------------------------------------------------------------------------------

@@ -117,8 +117,33 @@ def get_many(
     return [collection.from_item(item) for item in batch_get(collection.table, keys_read, consistent=consistent)]
 
 
-def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ...], codec.M | None]]) -> list[Outcome]:
+@dataclass(frozen=True, slots=True)
+class Snapshot(Generic[codec.M]):
+    """Records as stored just before a write that builds on them (a partial update merges into them); handed
+    back to `write`, which then does not read them a second time."""
+
+    collection: Collection[codec.M]
+    items: dict[tuple[str, ...], Item]
+
+    def get(self, *key: str) -> codec.M | None:
+        item = self.items.get(key)
+        return self.collection.from_item(item) if item is not None else None
+
+
+def read(collection: Collection[codec.M], keys: Sequence[tuple[str, ...]]) -> Snapshot[codec.M]:
+    """Strongly consistent: a partial update merges into the write acknowledged just before it, not an older one."""
+    items = batch_get(collection.table, [collection.key(*key) for key in dict.fromkeys(keys)], consistent=True)
+    return Snapshot(collection, {tuple(str(item[name]["S"]) for name in collection.key_names): item for item in items})
+
+
+def write(
+    collection: Collection[codec.M],
+    records: Sequence[tuple[tuple[str, ...], codec.M | None]],
+    snapshot: Snapshot[codec.M] | None = None,
+) -> list[Outcome]:
     """Upsert (or, with None, delete) distinct records by key; outcomes in input order, stale ones skipped.
+
+    `snapshot`: the records as just read (by `read`), when the caller has them.
 
     For a cached kind the collection's generation stamp is bumped afterwards, whatever happened: also when
     every record was unchanged or the write failed half-way, so that a retry of a request whose bump was lost
@@ -135,7 +160,7 @@ def write(collection: Collection[codec.M], records: Sequence[tuple[tuple[str, ..
     if not writes:
         return []
     try:
-        return apply(collection.table, writes)
+        return apply(collection.table, writes, list(snapshot.items.values()) if snapshot is not None else None)
     finally:
         if collection.stamp is not None:
             bump(collection.stamp)

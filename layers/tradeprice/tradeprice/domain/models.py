@@ -1,12 +1,13 @@
 """The canonical model every input maps into (docs/data-model.md), with its invariants."""
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator, model_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
 from tradeprice.domain.types import (
     CurrencyCode,
@@ -29,6 +30,31 @@ class Model(BaseModel):
     """Strict about unknown fields so a typo in an ERP mapping is an error, not silently dropped data."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def from_partial(model: type[R], document: Mapping[str, Any]) -> R:
+    """A record from a partial write: every key sent counts as set, and a `null` sets the field back to its
+    default (clears it). Keys absent from `document` stay unset, so `merged` leaves them as stored."""
+    record = model.model_validate({name: value for name, value in document.items() if value is not None})
+    cleared = {
+        name: field.get_default(call_default_factory=True)
+        for name, field in model.model_fields.items()
+        if name in document and document[name] is None
+    }
+    return record.model_copy(update=cleared) if cleared else record
+
+
+def merged(stored: R | None, update: R) -> R:
+    """`update`'s set fields over `stored`'s, validated as a whole (a bound set by one feed is checked against the
+    other's). A field `update` was not given keeps its stored value. Raises ValidationError."""
+    if stored is None:
+        return update
+    document = stored.model_dump()
+    document.update({name: getattr(update, name) for name in update.model_fields_set})
+    return type(update).model_validate(document)
 
 
 def _check_window(valid_from: datetime | None, valid_until: datetime | None) -> None:
@@ -170,6 +196,14 @@ Email = Annotated[
 """Compared case-insensitively, so stored lower-cased."""
 
 
+def _blank_is_none(value: Any) -> Any:
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+OptionalEmail = Annotated[Email | None, BeforeValidator(_blank_is_none)]
+"""An email that may be absent: ERP exports write a customer without one as null or as an empty string."""
+
+
 class PaymentTerms(Model):
     methods: Annotated[list[Annotated[str, StringConstraints(min_length=1, max_length=64)]], Field(max_length=20)] = []
     credit_limit: Money | None = None
@@ -187,8 +221,10 @@ class Address(Model):
 
 
 class Customer(Model):
+    """A trade customer, keyed by the id its ERP or platform uses; many ERP customers have no email."""
+
     id: ExternalId
-    email: Email
+    email: OptionalEmail = None
     company: Annotated[str, StringConstraints(max_length=200, strip_whitespace=True)] | None = None
     status: CustomerStatus = CustomerStatus.ACTIVE
     group: Slug = BASE_GROUP

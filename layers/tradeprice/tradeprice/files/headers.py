@@ -147,7 +147,7 @@ REQUIRED: dict[ImportKind, tuple[str, ...]] = {
     ImportKind.PRICES: ("sku",),
     ImportKind.PRICE_LISTS: ("slug", "name", "currency"),
     ImportKind.CUSTOMER_GROUPS: ("slug", "name"),
-    ImportKind.CUSTOMERS: ("id", "email"),
+    ImportKind.CUSTOMERS: ("id",),
     ImportKind.PRODUCT_RULES: ("sku",),
 }
 

@@ -3,8 +3,9 @@
 The reader shapes, the domain model judges: a row becomes the dict `model_validate` takes (flat columns nested —
 `Credit Limit` → `payment_terms.credit_limit`, `City` → `addresses[0].city`, `Rounding` → `rules.rounding.increment`),
 with cells converted only where the file's way of writing differs from the model's (decimal commas, `yes`/`no`,
-`|`- or `,`-separated lists, `gbp` → `GBP`). Empty cells are absent, so the model's defaults apply. A value the
-reader cannot convert is passed on as written, for the model to reject with its own message.
+`|`- or `,`-separated lists, `gbp` → `GBP`). Empty cells are absent, so the model's defaults apply, except in
+customer and product-rule files, whose rows are partial updates (see PARTIAL_KINDS). A value the reader cannot
+convert is passed on as written, for the model to reject with its own message.
 """
 
 from collections.abc import Callable, Iterator
@@ -27,6 +28,12 @@ MODELS: dict[ImportKind, type[BaseModel]] = {
     ImportKind.PRODUCT_RULES: ProductRule,
 }
 """The model each kind's records are for."""
+
+PARTIAL_KINDS = frozenset({ImportKind.CUSTOMERS, ImportKind.PRODUCT_RULES})
+"""Kinds whose rows are partial updates: a column absent from the file leaves the field as stored, an empty cell
+clears it (pack sizes and minimums, or customer terms and addresses, often come from separate exports)."""
+
+_NEVER_CLEARED = frozenset({"id", "sku", "group", "source_version"})
 
 TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "on", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off"})
@@ -93,6 +100,8 @@ class RecordReader:
                 text = row[index].strip() if index < len(row) else ""
                 if text:
                     _put(data, name, _convert(name, text, self.numbers))
+                elif self._clears(name):
+                    data[name] = None
             yield Record(line, self._finish(data))
 
     def _objects(self, table: ObjectTable) -> Iterator[Record | Rejection]:
@@ -110,11 +119,16 @@ class RecordReader:
                     continue
                 if isinstance(value, str):
                     value = value.strip()
-                    if not value:
+                    if not value and not self._clears(found[0]):
                         continue
-                    value = _convert(found[0], value, POINT)
+                    value = _convert(found[0], value, POINT) if value else None
                 _put(data, found[0], value)
             yield Record(line, self._finish(data))
+
+    def _clears(self, name: str) -> bool:
+        """Whether an empty cell of this column clears the stored field (`null`): so for kinds written as partial
+        updates, where a column the file lacks leaves the field as stored. Keys and versions are never cleared."""
+        return self.kind in PARTIAL_KINDS and "." not in name and name not in _NEVER_CLEARED
 
     def _finish(self, data: dict[str, Any]) -> dict[str, Any]:
         if self.kind is ImportKind.CUSTOMER_GROUPS and data.get("slug") == BASE_GROUP and "parent" not in data:

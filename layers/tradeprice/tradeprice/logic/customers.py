@@ -4,16 +4,16 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from tradeprice.data import customers as customer_store
 from tradeprice.data import reference
 from tradeprice.data.reference import CUSTOMERS, GROUPS, RULES
-from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, ProductRule
+from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, ProductRule, merged
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict, InvalidInput, NotFound
 from tradeprice.logic import ownership
-from tradeprice.logic.records import RecordResult
+from tradeprice.logic.records import RecordResult, describe
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -115,25 +115,44 @@ def find_customer_by_email(email: str) -> Customer | None:
     return customer_store.find_by_email(email)
 
 
-def put_customers(batch: Sequence[tuple[int, Customer]], source: str | None = None) -> list[RecordResult]:
+def put_customers(
+    batch: Sequence[tuple[int, Customer]], *, partial: bool = False, source: str | None = None
+) -> list[RecordResult]:
     """Upsert customers; a second customer with one email, an unknown group or list is that record's error.
 
-    `source`: the writer's source tag; a tagged write goes through field ownership (logic/ownership.py).
+    Email is optional (many ERP customers have none) and unique, case-insensitively, when present.
+    `partial`: each record carries only the fields it was given (`from_partial`); the others keep their stored
+    values. Otherwise a record replaces the stored one whole.
+    `source`: the writer's source tag; a tagged write goes through field ownership (logic/ownership.py), which
+    merges what the record carries into the record as stored at that moment.
     """
     results: dict[int, RecordResult] = {}
     groups = reference.all_customer_groups()
     groups.setdefault(BASE_GROUP, DEFAULT_BASE)
     lists = reference.all_price_lists()
     seen_ids: dict[str, int] = {}
+    sound: list[tuple[int, Customer]] = []
+    for index, customer in batch:
+        if customer.id in seen_ids:
+            reason = f"repeats record {seen_ids[customer.id]} of this batch"
+            error = {"field": "id", "reason": reason, "value": customer.id}
+            results[index] = RecordResult(index, customer.id, "error", [error])
+            continue
+        seen_ids[customer.id] = index
+        sound.append((index, customer))
+
+    stored = customer_store.read_customers([customer.id for _, customer in sound])
     seen_emails: dict[str, int] = {}
     accepted: list[tuple[int, Customer]] = []
-    for index, customer in batch:
+    carried: list[Customer] = []
+    for index, update in sound:
+        try:
+            customer = merged(stored.get(update.id), update) if partial else update
+        except ValidationError as invalid:
+            results[index] = RecordResult(index, update.id, "error", describe(invalid))
+            continue
         errors = []
-        if customer.id in seen_ids:
-            errors.append(
-                {"field": "id", "reason": f"repeats record {seen_ids[customer.id]} of this batch", "value": customer.id}
-            )
-        elif customer.email in seen_emails:
+        if customer.email is not None and customer.email in seen_emails:
             errors.append(
                 {
                     "field": "email",
@@ -151,17 +170,19 @@ def put_customers(batch: Sequence[tuple[int, Customer]], source: str | None = No
         if errors:
             results[index] = RecordResult(index, customer.id, "error", errors)
             continue
-        seen_ids[customer.id] = index
-        seen_emails[customer.email] = index
+        if customer.email is not None:
+            seen_emails[customer.email] = index
         accepted.append((index, _stamp(customer)))
+        carried.append(_stamp(update))
 
     if source is None:
-        written = [ownership.Written(o) for o in customer_store.write_customers([c for _, c in accepted])]
+        outcomes = customer_store.write_customers([customer for _, customer in accepted], stored)
+        written = [ownership.Written(outcome) for outcome in outcomes]
     else:
-        written = ownership.write_as(source, [customer for _, customer in accepted])
+        written = ownership.write_as(source, carried)
     for (index, customer), done in zip(accepted, written, strict=True):
         if done.outcome == "email_taken":
-            owner = customer_store.email_owner(customer.email)
+            owner = customer_store.email_owner(customer.email or "")
             results[index] = RecordResult(
                 index,
                 customer.id,
@@ -184,13 +205,18 @@ def page_customers(limit: int, cursor: str | None, updated_since: datetime | Non
 # Product rules ----------------------------------------------------------------------------------------------------
 
 
-def put_rules(batch: Sequence[tuple[int, ProductRule]]) -> list[RecordResult]:
-    """Upsert rules per (group, SKU); a repeated pair or an unknown group is that record's error."""
+def put_rules(batch: Sequence[tuple[int, ProductRule]], *, partial: bool = False) -> list[RecordResult]:
+    """Upsert rules per (group, SKU); a repeated pair or an unknown group is that record's error.
+
+    `partial`: each record carries only the fields it was given (`from_partial`): pack sizes and minimums may
+    arrive in separate feeds, in either order, and neither erases the other. Otherwise a record replaces the
+    stored one whole.
+    """
     groups = reference.all_customer_groups()
     groups.setdefault(BASE_GROUP, DEFAULT_BASE)
     results: dict[int, RecordResult] = {}
     seen: dict[tuple[str, str], int] = {}
-    accepted: list[tuple[int, ProductRule]] = []
+    sound: list[tuple[int, ProductRule]] = []
     for index, rule in batch:
         key = f"{rule.group}/{rule.sku}"
         if (rule.group, rule.sku) in seen:
@@ -201,8 +227,17 @@ def put_rules(batch: Sequence[tuple[int, ProductRule]]) -> list[RecordResult]:
             results[index] = RecordResult(index, key, "error", [error])
         else:
             seen[(rule.group, rule.sku)] = index
-            accepted.append((index, _stamp(rule)))
-    outcomes = reference.write(RULES, [((rule.sku, rule.group), rule) for _, rule in accepted])
+            sound.append((index, rule))
+    stored = reference.read(RULES, [(rule.sku, rule.group) for _, rule in sound]) if partial else None
+    accepted: list[tuple[int, ProductRule]] = []
+    for index, update in sound:
+        try:
+            rule = merged(stored.get(update.sku, update.group), update) if stored is not None else update
+        except ValidationError as invalid:
+            results[index] = RecordResult(index, f"{update.group}/{update.sku}", "error", describe(invalid))
+            continue
+        accepted.append((index, _stamp(rule)))
+    outcomes = reference.write(RULES, [((rule.sku, rule.group), rule) for _, rule in accepted], stored)
     for (index, rule), outcome in zip(accepted, outcomes, strict=True):
         results[index] = RecordResult(index, f"{rule.group}/{rule.sku}", outcome)
     return [results[index] for index, _ in batch]

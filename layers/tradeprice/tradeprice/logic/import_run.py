@@ -21,7 +21,7 @@ import json
 import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, replace
 from decimal import Decimal
 from itertools import chain
@@ -47,6 +47,8 @@ from tradeprice.domain.models import (
     ImportStatus,
     PriceList,
     ProductRule,
+    from_partial,
+    merged,
 )
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict, InvalidFile, InvalidInput, NotFound, StoreUnavailable, TradepriceError
@@ -64,6 +66,7 @@ from tradeprice.files import (
     write_report,
 )
 from tradeprice.files.prices import Fingerprints
+from tradeprice.files.records import PARTIAL_KINDS
 from tradeprice.integrations.base import RowRule
 from tradeprice.logic import catalog, customers, import_native
 from tradeprice.logic.catalog import PriceWrite
@@ -334,7 +337,10 @@ class _File:
                 yield item
                 continue
             try:
-                record = self._model.model_validate(item.data)
+                if self.job.kind in PARTIAL_KINDS:
+                    record = from_partial(self._model, item.data)
+                else:
+                    record = self._model.model_validate(item.data)
             except ValidationError as error:
                 for described in describe(error):
                     value = described.get("value", "")
@@ -620,7 +626,11 @@ class ImportRun:
             for entry in batch:
                 assert isinstance(entry.record, BaseModel)
                 before = stored_records.get(_collection_key(entry.record))
-                action, old_text, new_text = _record_change(before, entry.record)
+                after = entry.record
+                if self.job.kind in PARTIAL_KINDS:
+                    with suppress(ValidationError):  # the write reports a merge the model refuses
+                        after = merged(before, after)
+                action, old_text, new_text = _record_change(before, after)
                 if action in {"create", "change"}:
                     written += 1
                     if plan is not None:
@@ -808,9 +818,9 @@ class ImportRun:
             return self._write_prices(chunk)
         records = [(index, entry.record) for index, entry in enumerate(chunk)]
         if kind is ImportKind.CUSTOMERS:
-            return customers.put_customers([(i, r) for i, r in records if isinstance(r, Customer)])
+            return customers.put_customers([(i, r) for i, r in records if isinstance(r, Customer)], partial=True)
         if kind is ImportKind.PRODUCT_RULES:
-            return customers.put_rules([(i, r) for i, r in records if isinstance(r, ProductRule)])
+            return customers.put_rules([(i, r) for i, r in records if isinstance(r, ProductRule)], partial=True)
         results = []
         for index, record in records:  # lists and groups are written one by one, as the API's PUTs write them
             assert isinstance(record, PriceList | CustomerGroup)

@@ -130,7 +130,7 @@ def write_as(source: str, customers: Sequence[Customer]) -> list[Written]:
 def _write_one(source: str, customer: Customer, rules: Ownership) -> Written:
     version = codec.source_version_key(customer.source_version)
     for _ in range(MAX_ATTEMPTS):
-        snapshot = customer_store.read_snapshot(customer.id)
+        snapshot = customer_store.read_current(customer.id)
         last = snapshot.versions.get(source)
         if version is not None and last is not None and version < last:
             return Written("stale")
