@@ -95,8 +95,8 @@ def test_platform_first_then_erp(owned, deliver, lambda_context):
     result = erp_writes(lambda_context, ERP_RECORD)
 
     assert result["status"] == "updated"
-    # a full record: the API takes it whole, so its empty tags and addresses are refused as well
-    assert {warning["field"] for warning in result["warnings"]} == {"email", "company", "tags", "addresses"}
+    # only what the record carries is compared: it has no tags or addresses, so those are not its to refuse
+    assert {warning["field"] for warning in result["warnings"]} == {"email", "company"}
     assert all("owned by 'platform'" in warning["reason"] for warning in result["warnings"])
     assert_each_field_has_its_owners_value()
 
