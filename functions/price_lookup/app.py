@@ -3,8 +3,9 @@
 Who may ask (docs/auth.md): a key with the `read` scope, for any customer or price list it names; a customer
 token, for its own customer only (the authorizer verified it and put the customer id in the request context).
 
-Kept lean for cold start (benchmarks/bench_lookup.py measures it against a naive Powertools handler):
-- no Tracer and no Metrics: Lambda active tracing still records each invocation, and the Tracer alone would
+Kept lean for cold start (benchmarks/bench_lookup.py measures its whole cold path against the floor, an
+interpreter that only builds a botocore DynamoDB client, and against a naive Powertools handler):
+- no Tracer: Lambda active tracing still records each invocation, and the Tracer alone would
   import aws-xray-sdk and botocore;
 - the request models, the lookup logic and the data layer (pydantic models, boto3/botocore: ~200 ms of imports)
   are imported by the first request rather than at module import;

@@ -91,6 +91,43 @@ def test_group_chain_and_candidates_inherit_from_the_parent():
     assert pricing.candidate_slugs(own, chain, groups) == ["vip"]
 
 
+def test_a_group_whose_lists_have_all_expired_or_not_started_falls_back_to_its_parents():
+    lists = {
+        "retail": PriceList(slug="retail", name="Retail", currency="GBP"),
+        "trade": TRADE,
+        "summer": PriceList(slug="summer", name="Summer", currency="GBP", valid_until=datetime(2026, 9, 1, tzinfo=UTC)),
+        "winter": PriceList(slug="winter", name="Winter", currency="GBP", valid_from=datetime(2027, 1, 1, tzinfo=UTC)),
+    }
+    groups = {
+        "base": CustomerGroup(slug="base", name="Base", parent=None, price_lists=["retail"]),
+        "trade": CustomerGroup(slug="trade", name="Trade", price_lists=["trade"]),
+        "gold": CustomerGroup(slug="gold", name="Gold", parent="trade", price_lists=["summer", "winter"]),
+    }
+    stored = {**STORED, ("retail", "BOLT-M8"): ladder((1, "0.90"))}
+    gold = Customer(id="C", group="gold")
+    # Given gold's lists ended in September and start in January, at NOW (November) gold prices as trade does
+    ctx = pricing.customer_context(gold, groups, lists, at=NOW)
+    assert [c.slug for c in ctx.candidates] == ["trade"]
+    assert pricing.price_line("BOLT-M8", 1, 1, ctx, stored).price_list == "trade"
+    # And once winter starts, gold's own lists apply again
+    january = pricing.customer_context(gold, groups, lists, at=datetime(2027, 1, 2, tzinfo=UTC))
+    assert [c.slug for c in january.candidates] == ["summer", "winter"]
+
+
+def test_every_line_carries_display_inherited_like_the_other_rule_fields():
+    from tradeprice.api.views import line_view
+
+    rules = {
+        ("base", "BOLT-M8"): ProductRule(sku="BOLT-M8", display=False),
+        ("trade", "BOLT-M8"): ProductRule(group="trade", sku="BOLT-M8", display=True),
+        ("base", "NUT-M8"): ProductRule(sku="NUT-M8", display=False),
+    }
+    ctx = context({"trade": TRADE}, ["trade"], chain=("trade", "base"))
+    lines = [pricing.LineRequest("BOLT-M8", 1), pricing.LineRequest("NUT-M8", 1), pricing.LineRequest("WASHER", 1)]
+    answers = pricing.price_cart(lines, ctx, STORED, rules)
+    assert [line_view(answer)["display"] for answer in answers] == [True, False, True]
+
+
 def test_product_rules_merge_field_by_field_and_suggest_a_quantity():
     rules = {
         ("base", "BOLT-M8"): ProductRule(sku="BOLT-M8", pack_size=50, max_qty=1000),

@@ -395,6 +395,11 @@ _LINE = {
         "pack_size": {"type": ["integer", "null"]},
         "min_qty": {"type": ["integer", "null"]},
         "max_qty": {"type": ["integer", "null"]},
+        "display": {
+            "type": "boolean",
+            "description": "show the product to this customer: false only when a product rule of the customer's "
+            "group chain sets display false (inherited field by field, like pack_size)",
+        },
         "orderable": {"type": "boolean"},
         "suggested_qty": {"type": ["integer", "null"]},
         "explain": {"type": "array", "items": {"type": "object"}},

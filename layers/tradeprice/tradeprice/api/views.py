@@ -51,6 +51,7 @@ def line_view(line: "LineAnswer") -> dict[str, Any]:
         "pack_size": rule.pack_size,
         "min_qty": rule.min_qty,
         "max_qty": rule.max_qty,
+        "display": rule.display is not False,
         "orderable": check.orderable,
         "suggested_qty": check.suggested_qty,
     }

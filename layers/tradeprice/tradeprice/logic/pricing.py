@@ -92,15 +92,29 @@ def group_chain(group_slug: str, groups: Mapping[str, CustomerGroup]) -> tuple[s
     return tuple(chain)
 
 
-def candidate_slugs(customer: Customer | None, chain: Sequence[str], groups: Mapping[str, CustomerGroup]) -> list[str]:
-    """The customer's own lists replace the group's; otherwise the first non-empty lists up the group chain."""
+def candidate_slugs(
+    customer: Customer | None,
+    chain: Sequence[str],
+    groups: Mapping[str, CustomerGroup],
+    lists: Mapping[str, PriceList] | None = None,
+    at: datetime | None = None,
+) -> list[str]:
+    """The customer's own lists replace the group's; otherwise the lists of the first group up the chain that has
+    one valid at `at` (given `lists` and `at`): a group whose lists have all expired, or have not started yet,
+    falls back to its parent's."""
     if customer is not None and customer.price_lists:
         return list(dict.fromkeys(customer.price_lists))
     for slug in chain:
         group = groups.get(slug)
-        if group is not None and group.price_lists:
+        if group is None or not group.price_lists:
+            continue
+        if lists is None or at is None or any(_valid(lists.get(name), at) for name in group.price_lists):
             return list(group.price_lists)
     return []
+
+
+def _valid(definition: PriceList | None, at: datetime) -> bool:
+    return definition is not None and definition.is_valid_at(at)
 
 
 def derivation_closure(slugs: Sequence[str], lists: Mapping[str, PriceList]) -> list[str]:
@@ -179,7 +193,7 @@ def customer_context(
     chain = group_chain(customer.group, groups)
     return build_context(
         customer=customer,
-        candidate_lists=candidate_slugs(customer, chain, groups),
+        candidate_lists=candidate_slugs(customer, chain, groups, lists, at),
         lists=lists,
         chain=chain,
         at=at,
