@@ -220,6 +220,8 @@ def test_functions_map_to_their_handler_modules(planned):
         "FileImportFunction": ("functions.file_import.app", "lambda_handler"),
         "ImportsApiFunction": ("functions.imports_api.app", "lambda_handler"),
         "ConsoleFunction": ("functions.console.app", "lambda_handler"),
+        "PlatformWebhooksFunction": ("functions.platform_webhooks.app", "lambda_handler"),
+        "BigCommerceSyncFunction": ("functions.bigcommerce_sync.app", "lambda_handler"),
         "IntegrationsApiFunction": ("functions.integrations_api.app", "lambda_handler"),
         "AuthorizerFunction": ("functions.authorizer.app", "lambda_handler"),
         "ChangeStreamFunction": ("functions.change_stream.app", "lambda_handler"),
@@ -327,7 +329,7 @@ def test_every_table_is_created_with_the_templates_keys_and_settings(deployed):
         assert table["SSEDescription"]["Status"] == "ENABLED"
         backups = dynamodb.describe_continuous_backups(TableName=name)["ContinuousBackupsDescription"]
         assert backups["PointInTimeRecoveryDescription"]["PointInTimeRecoveryStatus"] == "ENABLED"
-    assert len(deployed.table_names) == 12
+    assert len(deployed.table_names) == 13
 
 
 def test_the_idempotency_ttl_and_the_token_secret_exist(deployed):
