@@ -99,7 +99,7 @@ def test_concurrent_mixed_requests_each_get_their_own_answer(local_stack, api, k
                 {"tiers": [{"min_qty": 1, "price": f"{number}.25"}]},
                 201,
                 lambda body: (
-                    (body["sku"], body["tiers"][0]["price"], body["status"]) == (own, f"{number}.25", "created")
+                    (body["sku"], body["tiers"][0]["price"], body["outcome"]) == (own, f"{number}.25", "created")
                 ),
             )
         if kind == 4:  # ImportsApiFunction, a new job with a file name of its own

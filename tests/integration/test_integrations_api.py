@@ -12,7 +12,6 @@ from devstack.testing import api_event
 from functions.integrations_api import app as integrations_api
 from functions.price_lookup import app as price_lookup
 from tests.conftest import load_event
-from tests.unit.integration_fixtures import EMAIL_OPTIONAL, needs_optional_email
 from tradeprice.errors import NotFound
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.keys import create_key
@@ -174,10 +173,8 @@ def test_unleashed_customers_carry_fractions_as_percentages(post):
         "unleashed", "customers", fixture("unleashed", "malformed-customers.json"), query={"currency": "GBP"}
     )
 
-    # A customer without an email is passed on without one (refused by the model only until email is optional)
-    assert statuses(response) == ["created" if EMAIL_OPTIONAL else "error", "error", "error"]
-    if not EMAIL_OPTIONAL:
-        assert errors_of(response, 0)[0]["field"] == "Email"
+    # A customer without an email is passed on without one
+    assert statuses(response) == ["created", "error", "error"]
     assert errors_of(response, 1)[0]["field"] == "DiscountRate"
     assert errors_of(response, 2)[0]["field"] == "SellPriceTier"
 
@@ -746,7 +743,6 @@ def test_linnworks_full_stock_items_write_their_item_channel_prices(post):
     assert catalog.get_price("linnworks-sample-string-5", "sample string 8").tiers[0].price == Decimal("4.1")
 
 
-@needs_optional_email
 @pytest.mark.parametrize(
     ("system", "name", "query", "customer_id"),
     [

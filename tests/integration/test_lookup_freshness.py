@@ -233,7 +233,7 @@ def test_only_the_reference_module_names_the_cached_tables():
         if path.relative_to(package).as_posix() not in {"data/reference.py", "config.py"}
         and any(
             name in path.read_text()
-            for name in ("price_lists_table", "customer_groups_table", "PRICE_LISTS.table", "GROUPS.table")
+            for name in (".price_lists_table", ".customer_groups_table", "PRICE_LISTS.table", "GROUPS.table")
         )
     ]
     assert offenders == []

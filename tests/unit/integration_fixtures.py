@@ -6,9 +6,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from tradeprice.domain.models import Customer
 from tradeprice.integrations import adapt
 from tradeprice.integrations.base import Mapped, Options
 
@@ -45,15 +42,6 @@ def documents(batch: Mapped, kind: str) -> list[dict[str, Any]]:
 def errors(batch: Mapped) -> dict[int, list[str]]:
     """index → native fields at fault, for records that failed."""
     return {record.index: [e["field"] for e in record.errors] for record in batch.records if record.errors}
-
-
-EMAIL_OPTIONAL = not Customer.model_fields["email"].is_required()
-needs_optional_email = pytest.mark.xfail(
-    not EMAIL_OPTIONAL,
-    strict=True,
-    reason="customers without an email: the customer model makes email optional on branch fidelity (issue 10); "
-    "until that lands the model refuses them, and these tests say so",
-)
 
 
 def accounted(batch: Mapped) -> dict[int, str]:

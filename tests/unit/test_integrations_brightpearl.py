@@ -3,13 +3,11 @@
 from decimal import Decimal
 
 from tests.unit.integration_fixtures import (
-    EMAIL_OPTIONAL,
     accounted,
     documents,
     errors,
     load,
     mapped,
-    needs_optional_email,
     prices,
 )
 
@@ -78,8 +76,8 @@ def test_contacts_join_the_group_of_their_price_list_with_their_financial_detail
 def test_malformed_contacts_name_the_native_field():
     batch = mapped("brightpearl", "customers", load("brightpearl", "malformed-customers.json"))
 
-    # A contact without an email is a customer without one (refused by the model only until email is optional)
-    assert errors(batch) == ({} if EMAIL_OPTIONAL else {0: ["communication.emails.PRI.email"]})
+    # A contact without an email is a customer without one
+    assert errors(batch) == {}
 
 
 # -- vendor samples (sources: the `_source` of each fixture) ------------------------------------------------------
@@ -133,7 +131,6 @@ def test_a_product_the_payload_does_not_name_is_refused_by_id_not_stored_under_a
     assert prices(batch) == {}
 
 
-@needs_optional_email
 def test_a_contact_without_an_email_is_passed_on_without_one():
     payload = {"response": [{"contactId": 301, "organisation": {"name": "No Mail Ltd"}}]}
 

@@ -11,7 +11,6 @@ from tests.unit.integration_fixtures import (
     errors,
     load,
     mapped,
-    needs_optional_email,
     prices,
 )
 from tradeprice.integrations.business_central import group_chain
@@ -153,7 +152,6 @@ def test_a_single_record_sent_bare_is_accepted():
     assert prices(mapped("business-central", "price-list-lines", line)) == {("bc-all-customers-eur", "X"): [(1, "1")]}
 
 
-@needs_optional_email
 def test_a_customer_with_an_empty_email_is_passed_on_without_one():
     batch = mapped("business-central", "customers", load("business_central", "customers-docs.json"))
 

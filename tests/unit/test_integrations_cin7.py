@@ -3,13 +3,11 @@
 from decimal import Decimal
 
 from tests.unit.integration_fixtures import (
-    EMAIL_OPTIONAL,
     accounted,
     documents,
     errors,
     load,
     mapped,
-    needs_optional_email,
     prices,
 )
 
@@ -70,9 +68,9 @@ def test_malformed_payloads_name_the_native_field():
     people = mapped("cin7", "customers", load("cin7", "malformed-customers.json"))
 
     assert errors(products) == {0: ["PriceTiers.Trade"], 1: ["CustomPrices[0].CustomerID"], 2: ["SKU"]}
-    # A customer without an email is passed on without one (refused by the model only until email is optional)
+    # A customer without an email is passed on without one
     expected = {1: ["Currency"], 2: ["Discount"]}
-    assert errors(people) == (expected if EMAIL_OPTIONAL else {0: ["Contacts.Email"], **expected})
+    assert errors(people) == expected
 
 
 def test_the_products_envelope_is_required_for_an_object_payload():
@@ -94,7 +92,6 @@ def test_the_docs_customer_is_mapped_with_its_default_contacts_email():
     assert (diisr["email"], diisr["group"], diisr["currency"]) == ("accounts@diisr.govt", "cin7-tier-tier-1", "AUD")
 
 
-@needs_optional_email
 def test_a_customer_whose_contact_has_an_empty_email_is_passed_on_without_one():
     batch = mapped("cin7", "customers", load("cin7", "customers-docs.json"))
 

@@ -6,7 +6,6 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.integration_fixtures import (
-    EMAIL_OPTIONAL,
     accounted,
     documents,
     errors,
@@ -62,8 +61,8 @@ def test_customers_chain_their_linked_lists_then_the_default_and_keep_the_percen
 def test_malformed_customers_name_the_native_field():
     batch = mapped("katana", "customers", load("katana", "malformed-customers.json"))
 
-    # A customer without an email is passed on without one (refused by the model only until email is optional)
-    assert errors(batch) == ({1: ["discount_rate"]} if EMAIL_OPTIONAL else {0: ["email"], 1: ["discount_rate"]})
+    # A customer without an email is passed on without one
+    assert errors(batch) == {1: ["discount_rate"]}
 
 
 def test_a_variant_lookup_without_ids_is_a_payload_error():

@@ -6,13 +6,11 @@ from decimal import Decimal
 import pytest
 
 from tests.unit.integration_fixtures import (
-    EMAIL_OPTIONAL,
     accounted,
     documents,
     errors,
     load,
     mapped,
-    needs_optional_email,
     prices,
     rows,
 )
@@ -123,9 +121,9 @@ def test_a_customer_in_another_currency_is_warned_about():
 def test_malformed_customers_name_the_native_field():
     batch = mapped("unleashed", "customers", load("unleashed", "malformed-customers.json"))
 
-    # A customer without an email is passed on without one (refused by the model only until email is optional)
+    # A customer without an email is passed on without one
     expected = {1: ["DiscountRate"], 2: ["SellPriceTier"]}
-    assert errors(batch) == (expected if EMAIL_OPTIONAL else {0: ["Email"], **expected})
+    assert errors(batch) == expected
 
 
 @pytest.mark.parametrize(
@@ -224,7 +222,6 @@ def test_an_obsolete_product_is_skipped_with_a_warning():
     assert accounted(batch) == {0: "mapped", 1: "mapped", 2: "skipped"}
 
 
-@needs_optional_email
 def test_the_docs_customer_without_an_email_is_passed_on_without_one():
     # Given Unleashed's own customer sample: Email null, SellPriceTier ""
     batch = mapped("unleashed", "customers", load("unleashed", "customers-docs.json"))

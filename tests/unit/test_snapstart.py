@@ -54,10 +54,13 @@ def test_without_the_lambda_runtime_nothing_is_registered(monkeypatch):
 
 
 def test_prime_builds_the_client_and_imports_the_first_requests_code_but_reads_no_secret(environment, monkeypatch):
+    import tradeprice.api
+    import tradeprice.logic
     from functions.price_lookup import app
 
-    for module in ("tradeprice.logic.lookup", "tradeprice.api.views"):
-        monkeypatch.delitem(sys.modules, module, raising=False)
+    for package, name in ((tradeprice.logic, "lookup"), (tradeprice.api, "views")):
+        monkeypatch.delitem(sys.modules, f"{package.__name__}.{name}", raising=False)
+        monkeypatch.delattr(package, name, raising=False)  # or `from package import name` would not re-import
     monkeypatch.setattr(secrets, "token_secrets", lambda: pytest.fail("a secret was read before the snapshot"))
 
     app._prime()
