@@ -66,11 +66,12 @@ run: venv ## Run the stack locally: moto as AWS (on MOTO_PORT), the API on http:
 	$(VENV)/bin/python -m devstack --moto-port $(MOTO_PORT) $(RUN_ARGS)
 
 # Both print only the credential on stdout, so `KEY=$$(make -s key ...)` captures it.
-key: venv ## Create an API key, printed once: make key NAME=erp SCOPES=write,read [STACK=<deployed stack> REGION=...]
+key: venv ## Create an API key, printed once: make key NAME=erp SCOPES=write,read [SOURCE=erp] [STACK=<deployed stack> REGION=...]
 	@if [ -z "$(NAME)" ] || [ -z "$(SCOPES)" ]; then \
 	  echo "usage: make key NAME=<holder> SCOPES=write,read,admin [STACK=<deployed stack> REGION=<region>]" >&2; exit 2; \
 	fi
-	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) key --name "$(NAME)" --scopes "$(SCOPES)"
+	@$(VENV)/bin/python -m devstack.credentials $(CREDENTIALS_TARGET) key --name "$(NAME)" --scopes "$(SCOPES)" \
+	  $(if $(SOURCE),--source "$(SOURCE)")
 
 revoke: venv ## Revoke an API key: make revoke KEY_ID=<the 12 characters after tp_> [STACK=<deployed stack> REGION=...]
 	@if [ -z "$(KEY_ID)" ]; then \

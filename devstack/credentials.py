@@ -169,6 +169,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     key = commands.add_parser("key", help="create an API key and print it once (only its hash is stored)")
     key.add_argument("--name", required=True, help="who holds it, e.g. erp or storefront")
     key.add_argument("--scopes", required=True, help="comma-separated, some of: write, read, admin")
+    key.add_argument("--source", help="the source its writes come from, for field ownership (e.g. erp)")
     token = commands.add_parser("token", help="mint a customer token (for the browser) and print it")
     token.add_argument("--customer", required=True, help="the customer id the token may look up")
     token.add_argument("--ttl", type=int, default=900, help="seconds until it expires (default 900)")
@@ -191,7 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         os.environ.update(access.environment())
         if args.command == "key":
             scopes = {scope.strip() for scope in args.scopes.split(",") if scope.strip()}
-            created = create_key(args.name, scopes)
+            created = create_key(args.name, scopes, args.source)
             sys.stdout.write(created + "\n")
             sys.stderr.write(
                 f"Created API key {args.name!r} ({', '.join(sorted(scopes))}) in {access.description}.\n"

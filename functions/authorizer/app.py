@@ -76,4 +76,7 @@ def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, A
     if key is None:
         logger.info("credential not recognised")
         return _deny(method_arn)
-    return _allow(f"key:{key.key_id}", method_arn, {"scopes": " ".join(sorted(key.scopes)), "key_name": key.name})
+    granted = {"scopes": " ".join(sorted(key.scopes)), "key_name": key.name}
+    if key.source:
+        granted["source"] = key.source
+    return _allow(f"key:{key.key_id}", method_arn, granted)

@@ -17,7 +17,7 @@ from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.domain.authors import acting_as
 from tradeprice.errors import InvalidInput
-from tradeprice.logic import catalog, customers, history
+from tradeprice.logic import catalog, customers, history, platform
 from tradeprice.logic.records import RecordResult, summary
 
 logger = Logger()
@@ -228,23 +228,27 @@ def list_customers() -> Response[str]:
     if "email" in query_string:  # a filter: the one customer with it, or an empty page
         found_one = customers.find_customer_by_email(schemas.email_query(query_string["email"]))
         return listing([views.record_view(found_one)] if found_one else [], None)
+    if "external_id" in query_string:  # a platform's customer id (shopify:<id>): the customer linked to it, or none
+        linked = platform.find_customer_by_external_id(query_string["external_id"])
+        return listing([views.record_view(linked)] if linked else [], None)
     found, next_cursor = customers.page_customers(query.limit, query.cursor, query.updated_since)
     return listing([views.record_view(c) for c in found], next_cursor)
 
 
 @app.post("/v1/customers:batch")
 def post_customers_batch() -> Response[str]:
-    caller(Scope.WRITE)
+    who = caller(Scope.WRITE)
     request = schemas.CustomersIn.model_validate(body())
     parsed = schemas.parse_records(request.customers, schemas.customer_parser, key_field="id")
-    return batch_response(schemas.merge(parsed, customers.put_customers(schemas.accepted(parsed), partial=True)))
+    records = schemas.accepted(parsed)
+    return batch_response(schemas.merge(parsed, customers.put_customers(records, partial=True, source=who.source)))
 
 
 @app.put("/v1/customers/<customer_id>")
 def put_customer(customer_id: str) -> Response[str]:
-    caller(Scope.WRITE)
+    who = caller(Scope.WRITE)
     record = schemas.CustomerOneIn.model_validate(body()).to_domain(customer_id)
-    result = single(customers.put_customers([(0, record)], partial=True)[0])
+    result = single(customers.put_customers([(0, record)], partial=True, source=who.source)[0])
     return written(result.status, views.record_view(customers.get_customer(customer_id)))
 
 

@@ -74,6 +74,7 @@ def post_lookup() -> dict[str, Any]:
         price_list=price_list,
         currency=request.currency,
         at=request.at,
+        as_of=request.as_of,
         explain=request.explain,
     )
     _count(answer.lines)
@@ -99,6 +100,7 @@ def get_sku_price(sku: str) -> dict[str, Any]:
         price_list=price_list,
         currency=request.currency,
         at=request.at,
+        as_of=request.as_of,
         explain=request.explain,
     )
     _count(answer.lines)

@@ -64,4 +64,5 @@ def run_import(stack, lambda_context) -> Invoke:
 
 # File imports' fixtures: the imports bucket, the import queue delivered as Lambda would, DynamoDB write counts.
 from tests.integration.file_imports import bucket, queue  # noqa: E402, F401
+from tests.integration.platforms import deliver, fake_bigcommerce, platform_secrets  # noqa: E402, F401
 from tests.integration.write_calls import write_calls  # noqa: E402, F401

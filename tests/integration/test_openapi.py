@@ -8,6 +8,7 @@ from openapi_spec_validator import validate
 from devstack.infra import plan
 from functions.ingest_api import app as ingest_api
 from functions.integrations_api import app as integrations_api
+from functions.platform_webhooks import app as platform_webhooks
 from functions.price_lookup import app as price_lookup
 from tests.conftest import TEMPLATE, LambdaContext, load_event
 from tradeprice.api.openapi import ROUTES, document
@@ -55,7 +56,11 @@ def test_every_documented_route_has_a_handler(stack, lambda_context):
                 "authorizer": {"principal": "key:t", "scopes": "admin"},
             },
         }
-        handler = {"lookup": price_lookup, "integrations": integrations_api}.get(route.tag, ingest_api)
+        handler = {
+            "lookup": price_lookup,
+            "integrations": integrations_api,
+            "platform webhooks": platform_webhooks,
+        }.get(route.tag, ingest_api)
         if route.tag == "imports":
             continue  # served by the imports function, checked in its own tests
         response = handler.lambda_handler(event, lambda_context)

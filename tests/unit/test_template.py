@@ -17,6 +17,8 @@ FUNCTIONS = (
     "FileImportFunction",
     "ImportsApiFunction",
     "IntegrationsApiFunction",
+    "PlatformWebhooksFunction",
+    "BigCommerceSyncFunction",
     "ChangeStreamFunction",
 )
 DATA_TABLES = ("PriceListsTable", "PricesTable", "CustomerGroupsTable", "CustomersTable", "ProductRulesTable")
@@ -98,6 +100,9 @@ def test_the_lookup_function_reads_exactly_the_pricing_tables_and_cannot_write(r
         "CustomersTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "ProductRulesTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
         "StampsTable": {"dynamodb:GetItem", "dynamodb:BatchGetItem"},
+        # as_of lookups read the history (the table and its ByListing index)
+        "HistoryTable": {"dynamodb:Query"},
+        "${HistoryTable.Arn}/index/ByListing": {"dynamodb:Query"},
     }
 
 
@@ -116,9 +121,11 @@ def test_the_ingest_api_writes_the_catalogue_and_idempotency_records_only(resour
         "StampsTable",
         "HistoryTable",
         CURSOR_SECRET,
+        "CustomerLinksTable",
     }
     assert granted[CURSOR_SECRET] == {"secretsmanager:GetSecretValue"}
     assert granted["HistoryTable"] == {"dynamodb:Query"}  # the history routes read; only the stream writes it
+    assert granted["CustomerLinksTable"] == {"dynamodb:GetItem"}  # GET /v1/customers?external_id=
     assert "ImportJobsTable" not in granted
     assert granted["IdempotencyTable"] == {
         "dynamodb:GetItem",
@@ -215,6 +222,7 @@ ALL_TABLES = (
     "ApiKeysTable",
     "ImportJobsTable",
     "IdempotencyTable",
+    "CustomerLinksTable",
     "StampsTable",
     "HistoryTable",
 )
@@ -250,6 +258,7 @@ def test_every_table_is_on_demand_recoverable_encrypted_and_retained(resources, 
         ("IdempotencyTable", [("id", "HASH")]),
         ("CustomerEmailsTable", [("email", "HASH")]),
         ("ApiKeysTable", [("key_id", "HASH")]),
+        ("CustomerLinksTable", [("external_id", "HASH")]),
         ("StampsTable", [("id", "HASH")]),
     ],
 )
@@ -277,7 +286,7 @@ def test_every_table_reaches_the_functions_through_the_environment(template, res
     variables = template["Globals"]["Function"]["Environment"]["Variables"]
 
     referenced = {value["Ref"] for value in variables.values() if isinstance(value, dict) and "Ref" in value}
-    assert referenced == set(tables(resources))
+    assert referenced - {"FieldOwnership"} == set(tables(resources))
 
 
 # -- imports -----------------------------------------------------------------------------------------------------
@@ -362,6 +371,8 @@ def test_functions_run_python_312_on_arm64_with_the_shared_layer(template):
         ("PriceLookupFunction", "functions/price_lookup/"),
         ("FileImportFunction", "functions/file_import/"),
         ("ImportsApiFunction", "functions/imports_api/"),
+        ("PlatformWebhooksFunction", "functions/platform_webhooks/"),
+        ("BigCommerceSyncFunction", "functions/bigcommerce_sync/"),
     ],
 )
 def test_each_function_logs_to_its_own_retained_log_group(resources, function, code_uri):
@@ -585,6 +596,79 @@ def test_failed_imports_alarm_watches_the_metric_the_import_function_emits(resou
     assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
     handler = (Path(__file__).resolve().parents[2] / "functions" / "file_import" / "app.py").read_text()
     assert '"ImportsFailed"' in handler
+
+
+# -- platform webhooks -------------------------------------------------------------------------------------------
+
+CUSTOMER_WRITES = {"dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:DeleteItem"}
+
+
+def test_the_platform_webhooks_are_outside_the_key_authorizer_and_nothing_else_of_theirs_is(resources):
+    events = resources["PlatformWebhooksFunction"]["Properties"]["Events"].values()
+
+    assert {
+        (event["Properties"]["Method"], event["Properties"]["Path"], event["Properties"]["Auth"]["Authorizer"])
+        for event in events
+    } == {("post", "/v1/webhooks/shopify", "NONE"), ("post", "/v1/webhooks/bigcommerce", "NONE")}
+
+
+def test_the_webhook_function_reads_only_the_webhook_secrets_and_writes_only_customers(resources):
+    granted = grants(resources, "PlatformWebhooksFunction")
+
+    assert granted == {
+        "{'Ref': 'ShopifyAppSecret'}": {"secretsmanager:GetSecretValue"},
+        "{'Ref': 'BigCommerceWebhookSecret'}": {"secretsmanager:GetSecretValue"},
+        "CustomersTable": CUSTOMER_WRITES,
+        "CustomerEmailsTable": CUSTOMER_WRITES,
+        "PriceListsTable": {"dynamodb:Scan"},
+        "CustomerGroupsTable": {"dynamodb:Scan"},
+        "CustomerLinksTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "IdempotencyTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+        "PlatformSyncQueue": {"sqs:SendMessage"},
+    }
+
+
+def test_only_the_sync_function_holds_the_bigcommerce_api_token(resources):
+    granted = grants(resources, "BigCommerceSyncFunction")
+
+    assert granted == {
+        "{'Ref': 'BigCommerceApiSecret'}": {"secretsmanager:GetSecretValue"},
+        "CustomersTable": CUSTOMER_WRITES,
+        "CustomerEmailsTable": CUSTOMER_WRITES,
+        "PriceListsTable": {"dynamodb:Scan"},
+        "CustomerGroupsTable": {"dynamodb:Scan"},
+        "CustomerLinksTable": {"dynamodb:GetItem", "dynamodb:PutItem"},
+    }
+    for function in FUNCTIONS:
+        if function != "BigCommerceSyncFunction":
+            assert "{'Ref': 'BigCommerceApiSecret'}" not in grants(resources, function)
+
+
+def test_failed_bigcommerce_fetches_end_in_a_watched_dead_letter_queue(resources):
+    (event,) = resources["BigCommerceSyncFunction"]["Properties"]["Events"].values()
+    redrive = resources["PlatformSyncQueue"]["Properties"]["RedrivePolicy"]
+
+    assert event["Properties"]["Queue"] == {"Fn::GetAtt": ["PlatformSyncQueue", "Arn"]}
+    assert event["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert redrive["deadLetterTargetArn"] == {"Fn::GetAtt": ["PlatformSyncDeadLetterQueue", "Arn"]}
+    assert (
+        resources["PlatformSyncQueue"]["Properties"]["VisibilityTimeout"]
+        >= 6 * resources["BigCommerceSyncFunction"]["Properties"]["Timeout"]
+    )
+    alarm = alarm_on(
+        resources,
+        "AWS/SQS",
+        "ApproximateNumberOfMessagesVisible",
+        "QueueName",
+        {"Fn::GetAtt": ["PlatformSyncDeadLetterQueue", "QueueName"]},
+    )
+    assert alarm["AlarmActions"] == [{"Ref": "AlertsTopic"}]
+
+
+def test_every_customer_writer_gets_the_field_ownership_document(template):
+    variables = template["Globals"]["Function"]["Environment"]["Variables"]
+
+    assert variables["FIELD_OWNERSHIP"] == {"Ref": "FieldOwnership"}
 
 
 def test_snapstart_for_the_lookup_is_a_parameter_applied_to_published_versions(template, resources):

@@ -23,6 +23,7 @@ class Settings(BaseModel):
     """Generation stamps of the reference data the lookup caches (data/reference.py)."""
     import_jobs_table: str = "tradeprice-import-jobs"
     idempotency_table: str = "tradeprice-idempotency"
+    customer_links_table: str = "tradeprice-customer-links"
     imports_bucket: str = "tradeprice-imports"
     token_secrets_id: str = "tradeprice/customer-token-secrets"  # noqa: S105 - the secret's name, not a secret
     """Secrets Manager secret holding the customer-token signing secrets as JSON {key id: secret}."""
@@ -65,6 +66,31 @@ class Settings(BaseModel):
     """How long a presigned upload URL from POST /v1/imports stays valid."""
     import_report_url_seconds: Annotated[int, Field(ge=60, le=7 * 24 * 3600)] = 3600
     """How long a report link from GET /v1/imports/{id} stays valid."""
+
+    # Platform customers and field ownership (docs/field-ownership.md, docs/integrations/shopify.md, bigcommerce.md) --
+    field_ownership: str = ""
+    """JSON: per record kind and field group, the source that owns it, e.g.
+    {"customers": {"identity": "platform", "group": "erp", "pricing": "erp", "terms": "erp", "status": "erp"}}.
+    Empty: nobody owns anything, the last write wins."""
+    shopify_mapping: str = ""
+    """JSON: how Shopify customers map, e.g. {"tag_rules": [{"tag": "wholesale", "group": "trade"}],
+    "default_group": "base"}."""
+    bigcommerce_mapping: str = ""
+    """JSON: how BigCommerce customers map, e.g. {"groups": {"2": "trade"}, "default_group": "base"}."""
+    shopify_secret_id: str = "tradeprice/shopify"  # noqa: S105 - the secret's name, not a secret
+    """Secrets Manager secret holding {"app_secret": "<the Shopify app's client secret>"}."""
+    bigcommerce_webhook_secret_id: str = "tradeprice/bigcommerce-webhook"  # noqa: S105 - a name
+    """Secrets Manager secret holding {"webhook_secret": "<the value BigCommerce sends in X-Webhook-Secret>"}."""
+    bigcommerce_api_secret_id: str = "tradeprice/bigcommerce-api"  # noqa: S105 - a name
+    """Secrets Manager secret holding {"store_hash": "...", "access_token": "..."} for the Customers v3 API."""
+    bigcommerce_api_url: str = "https://api.bigcommerce.com"
+    """Where the BigCommerce Management API answers (tests point it at a fake server on loopback)."""
+    bigcommerce_timeout_seconds: Annotated[float, Field(gt=0, le=30)] = 5
+    """Connect and read timeout of one call to BigCommerce."""
+    bigcommerce_attempts: Annotated[int, Field(ge=1, le=10)] = 4
+    """Calls to BigCommerce per customer before the message is handed back to the queue (then its DLQ)."""
+    platform_sync_queue_url: str = ""
+    """Where the BigCommerce webhook queues customer ids for the sync function to fetch."""
 
     # Change events and history (docs/events.md) ---------------------------------------------------------------------
     history_table: str = "tradeprice-history"

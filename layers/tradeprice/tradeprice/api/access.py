@@ -7,6 +7,7 @@ authorizer's context reaches the handler as `requestContext.authorizer`:
     principal    "key:<key id>" for an API key, "customer:<id>" for a customer token
     scopes       space-separated: write, read, admin (a customer token has none)
     customer_id  only for a customer token: the one customer it may look up
+    source       only for a key created with one: the source its writes come from (field ownership)
 """
 
 from dataclasses import dataclass, replace
@@ -28,6 +29,7 @@ class Caller:
     principal: str
     scopes: frozenset[str]
     customer_id: str | None = None
+    source: str | None = None
 
     def holds_any(self, *scopes: Scope) -> bool:
         """Whether the credential holds one of `scopes` (admin holds every scope)."""
@@ -63,6 +65,7 @@ def caller_from(request_context: dict[str, Any] | None) -> Caller:
         principal=principal,
         scopes=frozenset(str(authorizer.get("scopes", "")).split()),
         customer_id=authorizer.get("customer_id") or None,
+        source=authorizer.get("source") or None,
     )
 
 

@@ -31,6 +31,8 @@ class LookupContextIn(Request):
     currency: CurrencyCode | None = None
     at: Timestamp | None = None
     """Price as of this instant instead of now, e.g. to preview a list that starts next week."""
+    as_of: Timestamp | None = None
+    """Answer as the lookup would have at this past instant (within the history's retention), from the history."""
     explain: bool = False
 
     @model_validator(mode="after")

@@ -11,7 +11,7 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
-from tradeprice.api import imports, integrations, lookup_schemas, schemas
+from tradeprice.api import imports, integrations, lookup_schemas, schemas, webhooks
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug
 
@@ -34,7 +34,8 @@ class Route:
     request: type[BaseModel] | None = None
     response: type[BaseModel] | None = None
     shape: str = "record"
-    """record | written | created | page | batch | items | lookup | line | deleted | raw | native | linnworks"""
+    """record | written | created | page | batch | items | lookup | line | deleted | raw | native | linnworks |
+    webhook"""
 
 
 _READ = ("read", "write")
@@ -214,6 +215,28 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route(
         "POST",
+        "/v1/webhooks/shopify",
+        "Shopify customer webhooks (customers/create|update|enable|disable|delete); signed with the app's secret "
+        "in X-Shopify-Hmac-Sha256, deduplicated on X-Shopify-Webhook-Id",
+        "platform webhooks",
+        None,
+        webhooks.ShopifyCustomerIn,
+        webhooks.DeliveryOut,
+        shape="webhook",
+    ),
+    Route(
+        "POST",
+        "/v1/webhooks/bigcommerce",
+        "BigCommerce customer callbacks (store/customer/created|updated|deleted), verified by X-Webhook-Secret "
+        "and queued: the customer is fetched from BigCommerce",
+        "platform webhooks",
+        None,
+        webhooks.BigCommerceCallbackIn,
+        webhooks.DeliveryOut,
+        shape="webhook",
+    ),
+    Route(
+        "POST",
         "/v1/imports",
         "Start a file import: a queued job and a presigned upload URL with its options signed in",
         "imports",
@@ -304,6 +327,9 @@ _MODELS: tuple[type[BaseModel], ...] = (
     integrations.NativeBatchOut,
     integrations.LinnworksPriceUpdateIn,
     integrations.LinnworksPriceUpdateOut,
+    webhooks.ShopifyCustomerIn,
+    webhooks.BigCommerceCallbackIn,
+    webhooks.DeliveryOut,
 )
 
 _PROBLEM = {
@@ -477,6 +503,8 @@ def _responses(route: Route) -> dict[str, Any]:
                             "customer_id": {"type": ["string", "null"]},
                             "currency": {"type": ["string", "null"]},
                             "at": {"type": "string"},
+                            "as_of": {"type": "string", "description": "present when priced from the history"},
+                            "source": {"const": "history", "description": "present with as_of"},
                             "lines": {"type": "array", "items": {"$ref": "#/components/schemas/Line"}},
                         },
                     },
@@ -514,6 +542,11 @@ def _responses(route: Route) -> dict[str, Any]:
                     ("403", "the key lacks the write scope"),
                     ("422", "the query's options are invalid (currency, …)"),
                 )
+            }
+        case "webhook":
+            ok = {
+                "200": _json(record, "the delivery was read; status says what became of it"),
+                "401": _problem("the signature or shared secret is missing or wrong (checked before the body is read)"),
             }
         case "created":
             ok = {"201": _json(record, "created")}
@@ -599,6 +632,35 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 "description": "a filter: the page holds the customer with this email, or is empty",
             }
         )
+        parameters.append(
+            {
+                "name": "external_id",
+                "in": "query",
+                "schema": {"type": "string"},
+                "description": "a filter: the customer a platform id is linked to (shopify:<id>, bigcommerce:<id>), "
+                "or an empty page",
+            }
+        )
+    if route.path == "/v1/webhooks/shopify":
+        parameters += [
+            {"name": name, "in": "header", "required": required, "schema": {"type": "string"}, "description": text}
+            for name, required, text in (
+                ("X-Shopify-Hmac-Sha256", True, "base64 HMAC-SHA256 of the raw body, keyed with the app's secret"),
+                ("X-Shopify-Topic", True, "customers/create, customers/update, … (others are acknowledged)"),
+                ("X-Shopify-Webhook-Id", False, "a redelivered id is answered `duplicate` and not applied again"),
+                ("X-Shopify-Triggered-At", False, "when the event fired: orders customers/delete"),
+            )
+        ]
+    if route.path == "/v1/webhooks/bigcommerce":
+        parameters.append(
+            {
+                "name": "X-Webhook-Secret",
+                "in": "header",
+                "required": True,
+                "schema": {"type": "string"},
+                "description": "the shared secret the webhook was registered with",
+            }
+        )
     if route.tag == "integrations":
         parameters += [
             {"name": name, "in": "query", "schema": schema, "description": text}
@@ -627,6 +689,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
                 ("qty", {**_schema_of(Quantity), "description": _QTY_RULE}),
                 ("currency", _schema_of(CurrencyCode)),
                 ("at", {"type": "string", "format": "date-time"}),
+                ("as_of", {"type": "string", "format": "date-time"}),
                 ("explain", {"type": "boolean"}),
             )
         ]

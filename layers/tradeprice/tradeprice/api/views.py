@@ -25,12 +25,16 @@ def price_view(price: Price) -> dict[str, Any]:
 
 
 def lookup_view(answer: "LookupAnswer") -> dict[str, Any]:
-    return {
+    view: dict[str, Any] = {
         "customer_id": answer.customer_id,
         "currency": answer.currency,
         "at": answer.at.isoformat(),
         "lines": [line_view(line) for line in answer.lines],
     }
+    if answer.as_of is not None:
+        view["as_of"] = answer.as_of.isoformat()
+        view["source"] = "history"  # priced with the data as it was then, not as it is now
+    return view
 
 
 def line_view(line: "LineAnswer") -> dict[str, Any]:

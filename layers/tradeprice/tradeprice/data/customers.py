@@ -11,10 +11,15 @@ calls of up to 100 items (DynamoDB's limit; a customer's own items never straddl
 customers with emails cost 20 transactions and 10 reads. A transaction is all or nothing: when one record's
 condition fails, DynamoDB cancels the call and says per item why (CancellationReasons). The records whose own
 condition failed get their answer (`stale`, `email_taken`), and only the sound ones are sent again.
+
+Writers tagged with a source (an ERP integration, a platform webhook, a key with a `source`) keep their own
+version per source in the item's `source_versions` map (an ERP's 17 and Shopify's `updated_at` are not on one
+scale), and write through `replace_customer`: the whole item, on condition that nobody wrote it since it was
+read, so a merge of owned fields can never overwrite a concurrent writer's fields with what it read before.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Literal
 
@@ -24,7 +29,7 @@ from tradeprice.config import get_settings
 from tradeprice.data import codec
 from tradeprice.data.batch import Item, _backoff, call_with_retries, parallel_map
 from tradeprice.data.reference import CUSTOMERS, Snapshot, get, read
-from tradeprice.data.versioned import Outcome, Write, apply
+from tradeprice.data.versioned import Outcome, Write, apply, same_content
 from tradeprice.domain.models import Customer
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import StoreUnavailable
@@ -36,6 +41,9 @@ MAX_TRANSACTION_ITEMS = 100
 """TransactWriteItems' limit on items per call."""
 
 CustomerOutcome = Outcome | Literal["email_taken"]
+
+SOURCE_VERSIONS = "source_versions"
+"""Item attribute: {source: its last applied version}, kept across every write of the record."""
 
 
 def find_by_email(email: str) -> Customer | None:
@@ -100,7 +108,8 @@ def write_customers(customers: Sequence[Customer], stored: Snapshot[Customer] | 
         else:
             moving.append(_Move(index, customer, previous))
 
-    plain = apply(CUSTOMERS.table, [_write(customers[i]) for i in same_email], list(stored.items.values()))
+    writes = [_write(customers[i], stored.items.get((customers[i].id,))) for i in same_email]
+    plain = apply(CUSTOMERS.table, writes, list(stored.items.values()))
     for index, plain_outcome in zip(same_email, plain, strict=True):
         outcomes[index] = plain_outcome
     for index, outcome in _transact(moving).items():
@@ -112,8 +121,16 @@ def _stored_email(item: Item) -> str | None:
     return str(item["email"]["S"]) if "email" in item else None
 
 
-def _write(customer: Customer) -> Write:
-    return Write(CUSTOMERS.key(customer.id), CUSTOMERS.to_item(customer), _version(customer))
+def _write(customer: Customer, previous: Item | None = None) -> Write:
+    item = _keep_source_versions(CUSTOMERS.to_item(customer), previous)
+    return Write(CUSTOMERS.key(customer.id), item, _version(customer))
+
+
+def _keep_source_versions(item: Item, previous: Item | None) -> Item:
+    """An untagged write replaces the item; the tagged writers' versions must survive it."""
+    if previous is not None and SOURCE_VERSIONS in previous:
+        item[SOURCE_VERSIONS] = previous[SOURCE_VERSIONS]
+    return item
 
 
 def _version(customer: Customer) -> Decimal | None:
@@ -139,7 +156,7 @@ class _Move:
         """(role, action) in transaction order; the role reads a cancellation reason."""
         emails = get_settings().customer_emails_table
         owner = {":id": {"S": self.customer.id}}
-        item = codec.stamped(CUSTOMERS.to_item(self.customer), utc_now())
+        item = codec.stamped(_keep_source_versions(CUSTOMERS.to_item(self.customer), self.previous), utc_now())
         put: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": item}
         version = _version(self.customer)
         if version is not None:
@@ -310,3 +327,102 @@ def delete_customer(customer: Customer) -> None:
             }
         )
     call_with_retries("transact_write_items", TransactItems=actions)
+
+
+# Writes of tagged sources ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Current:
+    """A customer as read for a tagged write: the record, its raw item, and each source's last version."""
+
+    customer: Customer | None
+    item: dict[str, Any] | None = None
+    versions: dict[str, Decimal] = field(default_factory=dict)
+
+
+def read_current(customer_id: str) -> Current:
+    item = call_with_retries(
+        "get_item", TableName=CUSTOMERS.table, Key=CUSTOMERS.key(customer_id), ConsistentRead=True
+    ).get("Item")
+    if item is None:
+        return Current(None)
+    versions = {source: Decimal(value["N"]) for source, value in item.get(SOURCE_VERSIONS, {}).get("M", {}).items()}
+    return Current(CUSTOMERS.from_item(item), item, versions)
+
+
+def replace_customer(
+    customer: Customer, snapshot: Current, source: str, version: Decimal | None
+) -> CustomerOutcome | Literal["conflict"]:
+    """Write `customer` (already merged with `snapshot`) if the record is still as the snapshot saw it.
+
+    `conflict`: another writer got there first; read again and merge again. The untagged writers' `version_key`
+    is carried over untouched, and `source`'s version is recorded (also when nothing else changed).
+    """
+    settings = get_settings()
+    previous = snapshot.item
+    item = CUSTOMERS.to_item(customer)
+    item.pop("version_key", None)
+    if previous is not None and "version_key" in previous:
+        item["version_key"] = previous["version_key"]
+    versions = dict(previous.get(SOURCE_VERSIONS, {}).get("M", {})) if previous is not None else {}
+    if version is not None:
+        versions[source] = {"N": str(version)}
+    if versions:
+        item[SOURCE_VERSIONS] = {"M": versions}
+    item = codec.stamped(item, utc_now())
+    if (
+        previous is not None
+        and same_content(previous, item)
+        and previous.get(SOURCE_VERSIONS) == item.get(SOURCE_VERSIONS)
+    ):
+        return "unchanged"
+    put_customer: dict[str, Any] = {"TableName": CUSTOMERS.table, "Item": item}
+    if previous is None:
+        put_customer["ConditionExpression"] = "attribute_not_exists(id)"
+    elif "updated_at" in previous:
+        put_customer["ConditionExpression"] = "updated_at = :seen"
+        put_customer["ExpressionAttributeValues"] = {":seen": previous["updated_at"]}
+    else:
+        put_customer["ConditionExpression"] = "attribute_exists(id) AND attribute_not_exists(updated_at)"
+    owner = {":id": {"S": customer.id}}
+    actions: list[dict[str, Any]] = [{"Put": put_customer}]
+    new_email: str | None = customer.email
+    old_email = previous["email"]["S"] if previous is not None and "email" in previous else None
+    claims = new_email is not None and new_email != old_email
+    if claims:
+        actions.append(
+            {
+                "Put": {
+                    "TableName": settings.customer_emails_table,
+                    "Item": {"email": {"S": new_email}, "customer_id": {"S": customer.id}},
+                    "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
+                    "ExpressionAttributeValues": owner,
+                }
+            }
+        )
+    if old_email is not None and old_email != new_email:
+        actions.append(
+            {
+                "Delete": {
+                    "TableName": settings.customer_emails_table,
+                    "Key": {"email": {"S": old_email}},
+                    "ConditionExpression": "attribute_not_exists(email) OR customer_id = :id",
+                    "ExpressionAttributeValues": owner,
+                }
+            }
+        )
+    try:
+        call_with_retries("transact_write_items", TransactItems=actions)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
+            raise
+        reasons = [reason.get("Code") for reason in error.response.get("CancellationReasons", [])]
+        if reasons[:1] == ["ConditionalCheckFailed"]:
+            return "conflict"
+        if claims and len(reasons) > 1 and reasons[1] == "ConditionalCheckFailed":
+            return "email_taken"
+        raise
+    if previous is None:
+        return "created"
+    return "unchanged" if same_content(previous, item) else "updated"

@@ -17,6 +17,8 @@ class StoredKey:
     secret_hash: str
     created_at: datetime
     revoked: bool = False
+    source: str | None = None
+    """The source its writes come from (`erp`, `platform`, …): field ownership decides what it may write."""
 
 
 def put(key: StoredKey) -> None:
@@ -31,6 +33,7 @@ def put(key: StoredKey) -> None:
                 "secret_hash": {"S": key.secret_hash},
                 "created_at": {"S": key.created_at.isoformat()},
                 "revoked": {"BOOL": key.revoked},
+                **({"source": {"S": key.source}} if key.source else {}),
             },
             key.created_at,
         ),
@@ -51,6 +54,7 @@ def get(key_id: str) -> StoredKey | None:
         secret_hash=item["secret_hash"]["S"],
         created_at=datetime.fromisoformat(item["created_at"]["S"]),
         revoked=item.get("revoked", {}).get("BOOL", False),
+        source=item.get("source", {}).get("S"),
     )
 
 

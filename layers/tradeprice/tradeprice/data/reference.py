@@ -49,7 +49,7 @@ class Collection(Generic[codec.M]):
         return item
 
     def from_item(self, item: Item) -> codec.M:
-        return codec.from_item(self.model, item, drop=("version_key", codec.CHANGED_BY))
+        return codec.from_item(self.model, item, drop=("version_key", codec.CHANGED_BY, "source_versions"))
 
 
 assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table", "stamps_table"} <= set(

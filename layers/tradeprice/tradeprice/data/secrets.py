@@ -3,6 +3,8 @@
 - The customer-token signing secrets hold JSON `{"<key id>": "<secret>", …}`: two entries while one secret
   replaces another, so tokens signed with either verify (docs/operations.md walks through a rotation).
 - The paging-cursor secret is one random string that signs the `cursor` of list endpoints.
+- The storefront platforms' secrets hold JSON objects of strings (`json_secret`): Shopify's app secret,
+  BigCommerce's webhook shared secret and its API credentials.
 
 A warm function sees a change within SECRETS_CACHE_SECONDS.
 """
@@ -48,6 +50,11 @@ def token_secrets() -> dict[str, bytes]:
 
 def cursor_secret() -> bytes:
     return _secret_string(get_settings().cursor_secret_id).encode()
+
+
+def json_secret(secret_id: str) -> dict[str, str]:
+    parsed = json.loads(_secret_string(secret_id))
+    return {str(name): str(value) for name, value in parsed.items()} if isinstance(parsed, dict) else {}
 
 
 def clear() -> None:

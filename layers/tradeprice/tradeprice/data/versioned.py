@@ -24,7 +24,7 @@ from tradeprice.domain.types import utc_now
 
 Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
 
-VOLATILE = frozenset({"updated_at", "source_version", "version_key", CHANGED_BY})
+VOLATILE = frozenset({"updated_at", "source_version", "version_key", CHANGED_BY, "source_versions"})
 """Attributes that change on every write without changing what a reader sees."""
 
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"

@@ -12,6 +12,7 @@ from tradeprice.data.reference import CUSTOMERS, GROUPS, RULES
 from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, ProductRule, merged
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict, InvalidInput, NotFound
+from tradeprice.logic import ownership
 from tradeprice.logic.records import RecordResult, describe
 
 M = TypeVar("M", bound=BaseModel)
@@ -114,12 +115,16 @@ def find_customer_by_email(email: str) -> Customer | None:
     return customer_store.find_by_email(email)
 
 
-def put_customers(batch: Sequence[tuple[int, Customer]], *, partial: bool = False) -> list[RecordResult]:
+def put_customers(
+    batch: Sequence[tuple[int, Customer]], *, partial: bool = False, source: str | None = None
+) -> list[RecordResult]:
     """Upsert customers; a second customer with one email, an unknown group or list is that record's error.
 
     Email is optional (many ERP customers have none) and unique, case-insensitively, when present.
     `partial`: each record carries only the fields it was given (`from_partial`); the others keep their stored
     values. Otherwise a record replaces the stored one whole.
+    `source`: the writer's source tag; a tagged write goes through field ownership (logic/ownership.py), which
+    merges what the record carries into the record as stored at that moment.
     """
     results: dict[int, RecordResult] = {}
     groups = reference.all_customer_groups()
@@ -139,6 +144,7 @@ def put_customers(batch: Sequence[tuple[int, Customer]], *, partial: bool = Fals
     stored = customer_store.read_customers([customer.id for _, customer in sound])
     seen_emails: dict[str, int] = {}
     accepted: list[tuple[int, Customer]] = []
+    carried: list[Customer] = []
     for index, update in sound:
         try:
             customer = merged(stored.get(update.id), update) if partial else update
@@ -167,10 +173,15 @@ def put_customers(batch: Sequence[tuple[int, Customer]], *, partial: bool = Fals
         if customer.email is not None:
             seen_emails[customer.email] = index
         accepted.append((index, _stamp(customer)))
+        carried.append(_stamp(update))
 
-    outcomes = customer_store.write_customers([customer for _, customer in accepted], stored)
-    for (index, customer), outcome in zip(accepted, outcomes, strict=True):
-        if outcome == "email_taken":
+    if source is None:
+        outcomes = customer_store.write_customers([customer for _, customer in accepted], stored)
+        written = [ownership.Written(outcome) for outcome in outcomes]
+    else:
+        written = ownership.write_as(source, carried)
+    for (index, customer), done in zip(accepted, written, strict=True):
+        if done.outcome == "email_taken":
             owner = customer_store.email_owner(customer.email or "")
             results[index] = RecordResult(
                 index,
@@ -179,7 +190,7 @@ def put_customers(batch: Sequence[tuple[int, Customer]], *, partial: bool = Fals
                 [{"field": "email", "reason": f"customer '{owner}' already has this email", "value": customer.email}],
             )
         else:
-            results[index] = RecordResult(index, customer.id, outcome)
+            results[index] = RecordResult(index, customer.id, done.outcome, warnings=done.warnings)
     return [results[index] for index, _ in batch]
 
 

@@ -1,5 +1,8 @@
 """An adapter's mapped batch written through the one write path (logic.catalog, logic.customers).
 
+Every ERP integration writes customers as the source `erp` (logic/ownership.py): fields the merchant gave to
+another source are not applied, and each such field is a warning on its native record.
+
 Order, so nothing refers to what is not there yet: price lists (the payload's definitions, then lists its
 records need and that do not exist), customer groups, customers, product rules, prices; then customers who got
 prices of their own are relinked to their list. A native record is the unit: when any of its fields or writes
@@ -22,7 +25,7 @@ from tradeprice.domain.models import Customer, CustomerGroup, Price, PriceList, 
 from tradeprice.errors import Forbidden, InvalidInput, TradepriceError, Unauthorized
 from tradeprice.integrations import linnworks
 from tradeprice.integrations.base import FieldError, ListSpec, Mapped, Options, Write, native_errors, native_field
-from tradeprice.logic import catalog, customers
+from tradeprice.logic import catalog, customers, ownership
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.keys import verify_key
 
@@ -239,13 +242,16 @@ class _Run:
             positions.append(write)
         if not batch:
             return
-        for write, result in zip(positions, customers.put_customers(batch), strict=True):
+        for write, result in zip(positions, customers.put_customers(batch, source=ownership.ERP), strict=True):
             if result.status == "error":
                 for problem in result.errors:
                     native = native_field(problem["field"], write.fields)
                     self.fail(write.origins, native, problem["reason"], problem.get("value"))
             else:
                 self.note(write.origins, "customer", str(result.key), result.status)
+                for warning in result.warnings:
+                    for origin in write.origins:
+                        self.mapped.warn(origin, native_field(warning["field"], write.fields), warning["reason"])
 
     def _chain(self, specific: str, group: str, current: Sequence[str]) -> list[str]:
         """[the customer's own list, *the lists they had (or their group's)] — at most MAX_PRICE_LISTS."""
@@ -340,7 +346,8 @@ class _Run:
             if stored is None or stored.price_lists[:1] == [slug]:
                 continue
             chain = self._chain(slug, stored.group, stored.price_lists)
-            (result,) = customers.put_customers([(0, stored.model_copy(update={"price_lists": chain}))])
+            relinked = stored.model_copy(update={"price_lists": chain})
+            (result,) = customers.put_customers([(0, relinked)], source=ownership.ERP)
             if result.status == "error":
                 reasons = "; ".join(error["reason"] for error in result.errors)
                 for origin in origins:

@@ -24,14 +24,22 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def create_key(name: str, scopes: set[str]) -> str:
-    """Make a key and return it: this is the only time its secret exists outside the caller's hands."""
+_SOURCE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+
+
+def create_key(name: str, scopes: set[str], source: str | None = None) -> str:
+    """Make a key and return it: this is the only time its secret exists outside the caller's hands.
+
+    `source` tags the key's writes (`erp`, `platform`, …) for field ownership (docs/field-ownership.md).
+    """
     unknown = scopes - set(SCOPES)
     if not scopes or unknown:
         raise ValueError(f"scopes must be some of {', '.join(SCOPES)}")
+    if source is not None and not _SOURCE.match(source):
+        raise ValueError("source must be lower case letters, digits, - or _ (e.g. erp, platform)")
     key_id = secrets.token_hex(6)
     secret = secrets.token_urlsafe(32)
-    key_store.put(key_store.StoredKey(key_id, name, frozenset(scopes), _hash(secret), utc_now()))
+    key_store.put(key_store.StoredKey(key_id, name, frozenset(scopes), _hash(secret), utc_now(), source=source))
     return f"tp_{key_id}_{secret}"
 
 
@@ -52,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     create = commands.add_parser("create", help="create a key and print it once")
     create.add_argument("--name", required=True, help="who holds it, e.g. 'erp' or 'storefront'")
     create.add_argument("--scopes", required=True, help="comma-separated: write,read,admin")
+    create.add_argument("--source", help="the source its writes come from, for field ownership (e.g. erp)")
     revoke = commands.add_parser("revoke", help="revoke a key by its id (the part after tp_)")
     revoke.add_argument("key_id")
     args = parser.parse_args(argv)
@@ -61,7 +70,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     if args.command == "create":
-        key = create_key(args.name, {scope.strip() for scope in args.scopes.split(",") if scope.strip()})
+        scopes = {scope.strip() for scope in args.scopes.split(",") if scope.strip()}
+        key = create_key(args.name, scopes, args.source)
         sys.stdout.write(f"{key}\nStore it now: only its hash is kept, it cannot be shown again.\n")
     else:
         key_store.revoke(args.key_id)

@@ -23,6 +23,7 @@ from tradeprice.data.reference_cache import current
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule, StoredLadder
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import NotFound
+from tradeprice.logic import as_of as past
 from tradeprice.logic import pricing
 from tradeprice.logic.pricing import LineAnswer, LineRequest
 
@@ -35,6 +36,8 @@ class LookupAnswer:
     at: datetime
     customer_id: str | None
     lines: list[LineAnswer]
+    as_of: datetime | None = None
+    """Set when the answer was rebuilt from the history: the instant whose data it priced with."""
 
 
 @cache
@@ -57,8 +60,15 @@ def lookup(
     currency: str | None = None,
     at: datetime | None = None,
     explain: bool = False,
+    as_of: datetime | None = None,
 ) -> LookupAnswer:
-    """Price `lines` for a customer (their lists and group chain) or directly against one price list."""
+    """Price `lines` for a customer (their lists and group chain) or directly against one price list.
+
+    `as_of`: answer as the lookup would have at that past instant, from the history (logic/as_of.py); `at`
+    defaults to it.
+    """
+    if as_of is not None:
+        return _lookup_as_of(lines, as_of, customer_id, price_list, currency, at or as_of, explain)
     strategy = get_settings().price_strategy
     at = at or utc_now()
     if customer_id is not None:
@@ -73,6 +83,31 @@ def lookup(
     stored, rules = _read_prices_and_rules(ctx, list(dict.fromkeys(line.sku for line in lines)))
     answers = pricing.price_cart(lines, ctx, stored, rules, explain=explain)
     return LookupAnswer(currency=ctx.currency, at=at, customer_id=customer_id, lines=answers)
+
+
+def _lookup_as_of(
+    lines: Sequence[LineRequest],
+    as_of: datetime,
+    customer_id: str | None,
+    price_list: str | None,
+    currency: str | None,
+    at: datetime,
+    explain: bool,
+) -> LookupAnswer:
+    past.check(as_of)
+    strategy = get_settings().price_strategy
+    if customer_id is not None:
+        customer, groups, lists = past.customer_reference(customer_id, as_of)
+        ctx = pricing.customer_context(customer, groups, lists, at=at, currency=currency, strategy=strategy)
+    else:
+        assert price_list is not None, "a lookup names a customer or a price list"
+        lists = past.lists(as_of)
+        if price_list not in lists:
+            raise NotFound(f"price list '{price_list}' did not exist at {as_of.isoformat()}", price_list=price_list)
+        ctx = pricing.list_context(price_list, lists, at=at, currency=currency, strategy=strategy)
+    stored, rules = past.prices_and_rules(ctx, list(dict.fromkeys(line.sku for line in lines)), as_of)
+    answers = pricing.price_cart(lines, ctx, stored, rules, explain=explain)
+    return LookupAnswer(currency=ctx.currency, at=at, customer_id=customer_id, lines=answers, as_of=as_of)
 
 
 def _customer_reference(customer_id: str) -> tuple[Customer, dict[str, CustomerGroup], dict[str, PriceList]]:

@@ -17,9 +17,14 @@ class RecordResult:
     key: str | None
     status: Status
     errors: list[dict[str, Any]] = field(default_factory=list)
+    warnings: list[dict[str, Any]] = field(default_factory=list)
+    """Fields not applied because another source owns them (the rest of the record was applied)."""
 
     def as_dict(self) -> dict[str, Any]:
-        return {"index": self.index, "key": self.key, "status": self.status, "errors": self.errors}
+        answer = {"index": self.index, "key": self.key, "status": self.status, "errors": self.errors}
+        if self.warnings:
+            answer["warnings"] = self.warnings
+        return answer
 
 
 def describe(error: ValidationError, root: str = "record") -> list[dict[str, Any]]:
