@@ -175,3 +175,63 @@ def test_path_parameters_arrive_percent_encoded_and_are_decoded(call_api, trade_
     response = call_api("ingest_api/get-price", path_parameters=event_path)
     assert response["statusCode"] == 200
     assert response["json"]["sku"] == "BOLT M8/10"
+
+
+def test_equal_values_are_one_price_and_notation_is_canonical(call_api, trade_list):
+    # Given a price written as 12.50
+    first = {"prices": [{"sku": "W-1", "tiers": [{"min_qty": 1, "price": "12.50"}]}]}
+    assert call_api("ingest_api/put-prices", body=first)["json"]["results"][0]["status"] == "created"
+    stamped = call_api("ingest_api/get-price", path_parameters={"slug": "trade", "sku": "W-1"})["json"]["updated_at"]
+    # When the same value comes back as 12.5 (an XLSX cell) or as a JSON number
+    for price in ("12.5", 12.5, "1.25E+1"):
+        body = {"prices": [{"sku": "W-1", "tiers": [{"min_qty": 1, "price": price}]}]}
+        assert call_api("ingest_api/put-prices", body=body)["json"]["results"][0]["status"] == "unchanged"
+    # Then nothing moved for a delta pull
+    after = call_api("ingest_api/get-price", path_parameters={"slug": "trade", "sku": "W-1"})["json"]
+    assert after["updated_at"] == stamped
+    # And exponent notation and negative zero are stored and answered canonically; true is no quantity
+    body = {
+        "prices": [
+            {"sku": "E-1", "tiers": [{"min_qty": 1, "price": "1E+2"}]},
+            {"sku": "Z-1", "tiers": [{"min_qty": 1, "price": "-0"}]},
+            {"sku": "B-1", "tiers": [{"min_qty": True, "price": "1"}]},
+        ]
+    }
+    results = call_api("ingest_api/put-prices", body=body)["json"]["results"]
+    assert [r["status"] for r in results] == ["created", "created", "error"]
+    assert results[2]["errors"][0]["field"] == "tiers.0.min_qty"
+    prices = {
+        sku: call_api("ingest_api/get-price", path_parameters={"slug": "trade", "sku": sku})["json"]["tiers"][0][
+            "price"
+        ]
+        for sku in ("E-1", "Z-1")
+    }
+    assert prices == {"E-1": "100", "Z-1": "0"}
+
+
+def test_a_derived_list_in_another_currency_needs_an_fx_rate(call_api, trade_list):
+    refused = call_api(
+        "ingest_api/put-price-list-derived", body={"name": "EU", "currency": "EUR", "rules": {"source": "trade"}}
+    )
+    assert refused["statusCode"] == 422
+    assert refused["json"]["errors"][0]["field"] == "rules.fx_rate"
+    same_currency = call_api(
+        "ingest_api/put-price-list-derived", body={"name": "GBP", "currency": "GBP", "rules": {"source": "trade"}}
+    )
+    assert same_currency["statusCode"] == 201
+
+
+def test_a_list_a_customer_names_in_its_own_price_lists_cannot_be_deleted(call_api, trade_list):
+    body = {"customers": [{"id": "C-1", "price_lists": ["trade"]}, {"id": "C-2"}]}
+    assert call_api("ingest_api/post-customers-batch", body=body)["statusCode"] == 200
+    trade = {"slug": "trade"}
+    refused = call_api("ingest_api/delete-price-list", path_parameters=trade, scopes="admin")
+    assert refused["statusCode"] == 409
+    assert "C-1" in refused["json"]["detail"]
+    assert (
+        call_api("ingest_api/put-customer", path_parameters={"customer_id": "C-1"}, body={"price_lists": None})[
+            "statusCode"
+        ]
+        == 200
+    )
+    assert call_api("ingest_api/delete-price-list", path_parameters=trade, scopes="admin")["statusCode"] == 200

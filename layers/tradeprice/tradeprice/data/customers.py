@@ -60,6 +60,30 @@ def email_owner(email: str) -> str | None:
     return claim["customer_id"]["S"] if claim else None
 
 
+def customers_naming_list(slug: str, enough: int = 10) -> list[str]:
+    """Ids of customers whose own `price_lists` name `slug` (up to `enough` of them).
+
+    A Scan, paged 1,000 items a call, reading only `id` and stopping at the first page that finds one: deleting a
+    list is a rare admin action, and an index on a list attribute would cost every customer write more than
+    this costs the odd delete. On a 100,000-customer table a delete no customer blocks reads the table once.
+    """
+    found: list[str] = []
+    request: dict[str, Any] = {
+        "TableName": CUSTOMERS.table,
+        "Limit": 1000,
+        "ProjectionExpression": "id",
+        "FilterExpression": "contains(price_lists, :slug)",
+        "ExpressionAttributeValues": {":slug": {"S": slug}},
+    }
+    while len(found) < enough:
+        response = call_with_retries("scan", **request)
+        found.extend(str(item["id"]["S"]) for item in response.get("Items", []))
+        if found or "LastEvaluatedKey" not in response:
+            break
+        request["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    return sorted(found)[:enough]
+
+
 def read_customers(customer_ids: Sequence[str]) -> Snapshot[Customer]:
     """The stored customers of a batch, read once for both the merge of partial updates and the write."""
     return read(CUSTOMERS, [(customer_id,) for customer_id in customer_ids])

@@ -99,15 +99,39 @@ def get_many(keys: Iterable[tuple[str, str]], *, consistent: bool = False) -> di
 
 
 def write_many(records: Sequence[tuple[str, str, Price | None, datetime]]) -> list[Outcome]:
-    """(list, sku, price or None to remove, time) for distinct SKUs → created/updated/unchanged/stale/deleted."""
+    """(list, sku, price or None to remove, time) for distinct SKUs → created/updated/unchanged/stale/deleted.
+
+    Equal values are one price: a ladder equal in value to the stored one (`12.5` from an XLSX cell, `12.50` from
+    a CSV) keeps the stored spelling, so it is `unchanged`, is not rewritten and moves no `updated_at`.
+    """
+    table = get_settings().prices_table
+    stored = {
+        (item["price_list"]["S"], item["sku"]["S"]): item
+        for item in batch_get(table, [key(p, k) for p, k, _, _ in records])
+    }
     writes = []
     for price_list, sku, price, now in records:
         if price is None:
             writes.append(Write(key(price_list, sku), None))
             continue
         version = source_version_key(price.source_version)
-        writes.append(Write(key(price_list, sku), to_item(price, now, version), version))
-    return apply(get_settings().prices_table, writes)
+        writes.append(
+            Write(
+                key(price_list, sku),
+                in_stored_spelling(to_item(price, now, version), stored.get((price_list, sku))),
+                version,
+            )
+        )
+    return apply(table, writes, list(stored.values()))
+
+
+def in_stored_spelling(item: Item, stored: Item | None) -> Item:
+    """`item` with the stored tiers text when the two ladders are equal in value (`1:12.5` and `1:12.50`)."""
+    if stored is None or stored["tiers"]["S"] == item["tiers"]["S"]:
+        return item
+    if decode_tiers(stored["tiers"]["S"]) != decode_tiers(item["tiers"]["S"]):
+        return item
+    return {**item, "tiers": stored["tiers"]}
 
 
 def to_ladder(item: Item) -> StoredLadder:

@@ -74,7 +74,8 @@ class DerivationRule(Model):
 
     source: Slug
     adjustment_percent: Percent = Decimal(0)
-    fx_rate: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=10, allow_inf_nan=False)] = Decimal(1)
+    fx_rate: Annotated[Decimal, Field(gt=0, max_digits=18, decimal_places=10, allow_inf_nan=False)] | None = None
+    """Required when the list's currency differs from its source's (checked on write, where both are known)."""
     rounding: Rounding | None = None
 
 

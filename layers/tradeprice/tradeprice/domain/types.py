@@ -40,13 +40,37 @@ CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterVal
 MAX_PRICE_DECIMALS = 6
 """Prices keep up to 6 decimals as entered (Brightpearl stores 4; fasteners are priced in fractions of a cent)."""
 
-Money = Annotated[Decimal, Field(ge=0, max_digits=18, decimal_places=MAX_PRICE_DECIMALS, allow_inf_nan=False)]
+
+def canonical_decimal(value: Decimal) -> Decimal:
+    """One spelling where the input's was only notation: `1E+2` is 100, `-0` is 0. Decimals as entered are kept
+    (`33.61`; `0.50` as the merchant wrote it), and equal values compare equal wherever the system asks whether
+    a price changed (`12.5` and `12.50` are one price)."""
+    if value == 0:
+        return Decimal(0)
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent > 0:
+        return value.quantize(Decimal(1))
+    return value
+
+
+Money = Annotated[
+    Decimal,
+    Field(ge=0, max_digits=18, decimal_places=MAX_PRICE_DECIMALS, allow_inf_nan=False),
+    AfterValidator(canonical_decimal),
+]
 """A non-negative amount of money, exact: never a float."""
 
 Percent = Annotated[Decimal, Field(gt=-100, le=1000, max_digits=12, decimal_places=6, allow_inf_nan=False)]
 """A signed percentage: -15 is 15 % off, +10 is 10 % up."""
 
-Quantity = Annotated[int, Field(ge=1, le=10**9)]
+
+def _not_a_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("a boolean is not a quantity")  # pydantic would read true as 1
+    return value
+
+
+Quantity = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=10**9)]
 """A count of orderable units."""
 
 Timestamp = AwareDatetime
@@ -58,6 +82,8 @@ def _time_as_text(value: object) -> object:
     # Decimal branch refused (1e-131, 40 digits) as a Unix time and store 1970-01-01.
     if isinstance(value, int | float | Decimal):
         raise ValueError("a number version is a decimal of at most 38 digits; a time is an RFC 3339 string")
+    if isinstance(value, str) and value.strip().lstrip("+-").replace(".", "", 1).isdigit():
+        raise ValueError("a number version is a decimal of at least 0; a time is an RFC 3339 string")
     return value
 
 

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from tradeprice.data import customers as customer_store
 from tradeprice.data import prices as price_store
 from tradeprice.data import reference
 from tradeprice.data.paging import decode_cursor, encode_cursor
@@ -32,6 +33,19 @@ def put_price_list(price_list: PriceList) -> tuple[PriceList, Outcome]:
 
 
 def _check_derivation(slug: str, lists: dict[str, PriceList]) -> None:
+    _check_chain(slug, lists)
+    derived = lists[slug]
+    assert derived.rules is not None
+    source = lists[derived.rules.source]
+    if derived.rules.fx_rate is None and source.currency != derived.currency:
+        raise InvalidInput(
+            f"'{slug}' is in {derived.currency} and its source '{source.slug}' in {source.currency}: "
+            "rules.fx_rate is required",
+            [{"field": "rules.fx_rate", "reason": "required when the source's currency differs"}],
+        )
+
+
+def _check_chain(slug: str, lists: dict[str, PriceList]) -> None:
     walked = [slug]
     current = lists[slug]
     while current.rules is not None:
@@ -79,6 +93,13 @@ def delete_price_list(slug: str) -> int:
     if users:
         raise Conflict(
             f"customer groups {', '.join(users)} use '{slug}'; remove it from them first", price_list=slug, groups=users
+        )
+    named_by = customer_store.customers_naming_list(slug)
+    if named_by:
+        raise Conflict(
+            f"customers {', '.join(named_by)} name '{slug}' in their own price_lists; remove it from them first",
+            price_list=slug,
+            customers=named_by,
         )
     removed = price_store.delete_all(slug)
     reference.write(PRICE_LISTS, [((slug,), None)])

@@ -603,7 +603,9 @@ class ImportRun:
                     stored_version = item.get("version_key")
                     if version is not None and stored_version is not None and version < Decimal(stored_version["N"]):
                         action = "stale"
-                    elif same_content(item, price_store.to_item(price, utc_now(), version)):
+                    elif same_content(
+                        item, price_store.in_stored_spelling(price_store.to_item(price, utc_now(), version), item)
+                    ):
                         action = "unchanged"
                     else:
                         action = "change"

@@ -274,7 +274,8 @@ def effective_ladder(slug: str, sku: str, ctx: Context, stored: LadderSource) ->
             return "no_price" if ladder is None else "price_outside_validity"
         if len(via) > MAX_CHAIN_DEPTH:
             return "chain_too_deep"
-        factor = _EXACT.multiply(_EXACT.multiply(factor, _ONE + rules.adjustment_percent / _HUNDRED), rules.fx_rate)
+        adjusted = _EXACT.multiply(factor, _ONE + rules.adjustment_percent / _HUNDRED)
+        factor = _EXACT.multiply(adjusted, rules.fx_rate or _ONE)
         current = rules.source
         if current in via:
             return "rule_cycle"
