@@ -305,7 +305,12 @@ RECORD_CORPUS = [
                     "name": "Trade EU",
                     "currency": "EUR",
                     "tax_inclusive": True,
-                    "rules": {"source": "trade", "adjustment_percent": "-15.5", "rounding": {"increment": "0.05"}},
+                    "rules": {
+                        "source": "trade",
+                        "adjustment_percent": "-15.5",
+                        "rounding": {"increment": "0.05"},
+                        "fx_rate": "1.17",
+                    },
                 },
                 None,
             ),
