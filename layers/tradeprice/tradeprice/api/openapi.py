@@ -608,6 +608,7 @@ def _responses(route: Route) -> dict[str, Any]:
             ok = {
                 "201": _json(record, "signed in"),
                 "200": _json(_ref(console.NewPasswordOut), "a first sign-in: choose a new password"),
+                "401": _problem("the email or password is not right"),
             }
         case "gone":
             ok = {"204": {"description": "done"}}

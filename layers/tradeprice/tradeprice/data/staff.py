@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, ParamValidationError
 
 from tradeprice.config import get_settings
 from tradeprice.data.aws import build_client
@@ -80,6 +80,9 @@ def set_first_password(email: str, new_password: str, session: str) -> Tokens | 
         )
     except ClientError as error:
         raise _refused(error) from None
+    except ParamValidationError:
+        # A session (or password) Cognito's own limits refuse before sending: not a session it ever issued.
+        raise Unauthorized("the email or password is not right", reason="credentials") from None
     return _tokens_or_challenge(answer)
 
 
