@@ -10,21 +10,23 @@ stays in the logs):
 - no bearer credential at all: "Unauthorized", API Gateway's UNAUTHORIZED response ("send a credential");
 - a credential that is not recognised (mistyped, revoked, expired, forged, or another stack's): a Deny policy,
   API Gateway's ACCESS_DENIED response, which the template answers as a 401 saying so.
+
+It runs in front of every API call whose answer API Gateway has not cached, so its cold start is measured beside
+the lookup's (benchmarks/bench_lookup.py, docs/operations.md Cold start): it imports neither pydantic nor
+Powertools (its logs are tradeprice/telemetry.py's JSON lines, with the same keys).
 """
 
 from typing import Any
 
-from aws_lambda_powertools import Logger
-from aws_lambda_powertools.utilities.typing import LambdaContext
-
 from tradeprice.auth.tokens import verify
 from tradeprice.data.secrets import token_secrets
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
 from tradeprice.errors import Unauthorized
 from tradeprice.logic.keys import verify_key
 from tradeprice.logic.staff import looks_like_jwt, verify_access_token
+from tradeprice.telemetry import JsonLogger
 
-logger = Logger()
+logger = JsonLogger()  # not Powertools' Logger: see the module docstring
 
 
 def _whole_api(method_arn: str) -> str:
@@ -60,8 +62,8 @@ def _bearer(event: dict[str, Any]) -> str | None:
     return credential.strip() if scheme.lower() == "bearer" and credential.strip() else None
 
 
-@logger.inject_lambda_context
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.start(context)
     credential = _bearer(event)
     method_arn = event["methodArn"]
     if credential is None:

@@ -3,39 +3,40 @@
 Who may ask (docs/auth.md): a key with the `read` scope, for any customer or price list it names; a customer
 token, for its own customer only (the authorizer verified it and put the customer id in the request context).
 
-Kept lean for cold start (benchmarks/bench_lookup.py measures its whole cold path against the floor, an
-interpreter that only builds a botocore DynamoDB client, and against a naive Powertools handler):
-- no Tracer: Lambda active tracing still records each invocation, and the Tracer alone would
-  import aws-xray-sdk and botocore;
-- the request models, the lookup logic and the data layer (pydantic models, boto3/botocore: ~200 ms of imports)
-  are imported by the first request rather than at module import;
-- with SnapStart (template parameter LookupSnapStart), `_prime` does that work once, before the snapshot, and
+Kept lean for cold start: its whole cold path, up to the answer of a first lookup, is measured against the floor
+(an interpreter that only builds a botocore DynamoDB client) by benchmarks/bench_lookup.py, and
+docs/operations.md (Cold start) says what costs what. What it leaves out, and what it does instead:
+- no Powertools: its REST resolver, Logger and Metrics cost more than the rest of the cold path together; its two
+  routes and the problem mapping come from api/proxy.py, its JSON logs and EMF metrics from tradeprice/telemetry.py
+  (the standard library only);
+- no pydantic: requests are read by api/lookup_requests.py, which hands anything but the plain forms to the
+  request models (api/lookup_schemas.py, the contract and the OpenAPI document's source), and records are read
+  as plain dataclasses (data/lookup_reads.py);
+- the lookup logic and its data layer (botocore) are imported by the first request rather than at module import;
+  with SnapStart (template parameter LookupSnapStart), `_prime` does that work once, before the snapshot, and
   tradeprice/snapstart.py makes each restored instance unique again.
 """
 
-from typing import Any
-
-from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.logging import correlation_paths
-from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.typing import LambdaContext
-from pydantic import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from tradeprice import snapstart
 from tradeprice.api.access import Caller, Scope, caller_from
 from tradeprice.api.json import parse_json
-from tradeprice.api.resolver import new_resolver, with_cors
+from tradeprice.api.proxy import Request, Router, with_cors
 from tradeprice.errors import Forbidden, InvalidInput
-from tradeprice.logic.records import describe
+from tradeprice.telemetry import JsonLogger, Metrics
 
-logger = Logger()
+if TYPE_CHECKING:
+    from tradeprice.logic.lookup import LineAnswer
+
+logger = JsonLogger()
 metrics = Metrics(namespace="tradeprice")  # the namespace is the product, not a setting
-app = new_resolver(logger)
+app = Router(logger)
 
 
 def _prime() -> None:
     """Before a SnapStart snapshot: what the first request would import and build (no data, no secrets read)."""
-    from tradeprice.api import lookup_schemas, views  # noqa: F401
+    from tradeprice.api import lookup_requests, views  # noqa: F401
     from tradeprice.data.aws import dynamodb
     from tradeprice.logic import lookup  # noqa: F401
 
@@ -45,79 +46,74 @@ def _prime() -> None:
 snapstart.register(_prime)
 
 
-@app.post("/v1/pricing/lookup")
-def post_lookup() -> dict[str, Any]:
-    caller = _caller()
+@app.route("POST", "/v1/pricing/lookup")
+def post_lookup(request: Request) -> dict[str, Any]:
+    caller = _caller(request)
     from tradeprice.api import views  # deferred: see the module docstring
-    from tradeprice.api.lookup_schemas import LookupIn, LookupLineIn
+    from tradeprice.api.lookup_requests import LineError, read_line, read_lookup
     from tradeprice.logic.lookup import LineRequest, lookup
 
-    request = LookupIn.model_validate(parse_json(app.current_event.body))
-    customer_id, price_list = _whose_prices(caller, request.customer_id, request.price_list)
+    asked = read_lookup(parse_json(request.body))
+    context = asked.context
+    customer_id, price_list = _whose_prices(caller, context.customer_id, context.price_list)
     valid: list[LineRequest] = []
     line_errors: dict[int, dict[str, Any]] = {}
-    for index, raw in enumerate(request.lines):
-        try:
-            line = LookupLineIn.model_validate(raw)
-        except ValidationError as error:
-            line_errors[index] = {
-                "index": index,
-                "sku": raw.get("sku") if isinstance(raw, dict) else None,
-                "found": False,
-                "errors": describe(error),
-            }
-            continue
-        valid.append(LineRequest(line.sku, line.qty, line.tier_group))
+    for index, raw in enumerate(asked.lines):
+        line = read_line(index, raw)
+        if isinstance(line, LineError):
+            line_errors[index] = line.view
+        else:
+            valid.append(line)
     answer = lookup(
         valid,
         customer_id=customer_id,
         price_list=price_list,
-        currency=request.currency,
-        at=request.at,
-        as_of=request.as_of,
-        explain=request.explain,
+        currency=context.currency,
+        at=context.at,
+        as_of=context.as_of,
+        explain=context.explain,
     )
     _count(answer.lines)
     document = views.lookup_view(answer)
     answered = iter(document["lines"])
-    document["lines"] = [line_errors[i] if i in line_errors else next(answered) for i in range(len(request.lines))]
+    document["lines"] = [line_errors[i] if i in line_errors else next(answered) for i in range(len(asked.lines))]
     return document
 
 
-@app.get("/v1/pricing/<sku>")
-def get_sku_price(sku: str) -> dict[str, Any]:
-    caller = _caller()
+@app.route("GET", "/v1/pricing/<sku>")
+def get_sku_price(request: Request) -> dict[str, Any]:
+    caller = _caller(request)
     from tradeprice.api import views  # deferred: see the module docstring
-    from tradeprice.api.lookup_schemas import SkuLookupIn
+    from tradeprice.api.lookup_requests import read_sku_lookup
     from tradeprice.logic.lookup import LineRequest, lookup
 
-    query = app.current_event.query_string_parameters or {}
-    request = SkuLookupIn.model_validate({**query, "sku": sku})  # the path names the SKU, whatever the query says
-    customer_id, price_list = _whose_prices(caller, request.customer_id, request.price_list)
+    asked = read_sku_lookup(request.path_parameters["sku"], request.query)
+    context = asked.context
+    customer_id, price_list = _whose_prices(caller, context.customer_id, context.price_list)
     answer = lookup(
-        [LineRequest(request.sku, request.qty)],
+        [LineRequest(asked.sku, asked.qty)],
         customer_id=customer_id,
         price_list=price_list,
-        currency=request.currency,
-        at=request.at,
-        as_of=request.as_of,
-        explain=request.explain,
+        currency=context.currency,
+        at=context.at,
+        as_of=context.as_of,
+        explain=context.explain,
     )
     _count(answer.lines)
     return views.line_view(answer.lines[0]) | {"customer_id": answer.customer_id, "at": answer.at.isoformat()}
 
 
-def _count(lines: Any) -> None:
+def _count(lines: "list[LineAnswer]") -> None:
     """One metric per meaningful outcome: lookups, lines priced, lines with no price (a catalogue gap)."""
-    metrics.add_metric(name="Lookups", unit=MetricUnit.Count, value=1)
-    metrics.add_metric(name="LinesPriced", unit=MetricUnit.Count, value=sum(line.priced.found for line in lines))
-    metrics.add_metric(name="LinesNotFound", unit=MetricUnit.Count, value=sum(not line.priced.found for line in lines))
+    metrics.add_count("Lookups", 1)
+    metrics.add_count("LinesPriced", sum(line.priced.found for line in lines))
+    metrics.add_count("LinesNotFound", sum(not line.priced.found for line in lines))
 
 
-def _caller() -> Caller:
+def _caller(request: Request) -> Caller:
     """Who is calling, checked before the body is even parsed: 401 without a credential, 403 for a key that may
     not look up at all. Whom they may price for depends on the body (`_whose_prices`)."""
-    caller = caller_from(app.current_event.raw_event.get("requestContext"))
+    caller = caller_from(request.request_context)
     if caller.customer_id is None:
         caller.require(Scope.READ)
     return caller
@@ -137,7 +133,9 @@ def _whose_prices(caller: Caller, customer_id: str | None, price_list: str | Non
     return customer_id, price_list
 
 
-@metrics.log_metrics
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return with_cors(event, app.resolve(event, context))
+def lambda_handler(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    logger.start(context, correlation_id=(event.get("requestContext") or {}).get("requestId"))
+    try:
+        return with_cors(event, app.resolve(event))
+    finally:
+        metrics.flush()

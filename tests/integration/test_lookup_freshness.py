@@ -221,7 +221,8 @@ def test_a_write_that_fails_half_way_still_moves_the_stamp(stack, monkeypatch):
 
 def test_only_the_reference_module_names_the_cached_tables():
     """Every write of lists and groups must go through reference.write, which bumps their stamps: no other module
-    may address their tables (a new writer elsewhere would be a writer that forgets)."""
+    may address their tables (a new writer elsewhere would be a writer that forgets). The lookup's reader
+    (data/lookup_reads.py) names them too, and may only read."""
     from pathlib import Path
 
     import tradeprice
@@ -230,10 +231,13 @@ def test_only_the_reference_module_names_the_cached_tables():
     offenders = [
         str(path.relative_to(package))
         for path in package.rglob("*.py")
-        if path.relative_to(package).as_posix() not in {"data/reference.py", "config.py"}
+        if path.relative_to(package).as_posix() not in {"data/reference.py", "data/lookup_reads.py", "config.py"}
         and any(
             name in path.read_text()
             for name in (".price_lists_table", ".customer_groups_table", "PRICE_LISTS.table", "GROUPS.table")
         )
     ]
     assert offenders == []
+    reader = (package / "data" / "lookup_reads.py").read_text()
+    writes = ("put_item", "update_item", "delete_item", "batch_write", "transact")
+    assert not [call for call in writes if call in reader]

@@ -1,13 +1,15 @@
-"""Request models of the lookup (docs/pricing-rules.md). Kept apart from the write-side schemas so the lookup
-function imports none of the write path."""
+"""Request models of the lookup (docs/pricing-rules.md): the contract, and the OpenAPI document's source. Kept
+apart from the write-side schemas so the lookup function imports none of the write path.
+
+The lookup itself reads its requests with api/lookup_requests.py, which hands every form but the plain ones to
+these models: they decide every error a client sees (docs/operations.md, Cold start, says why)."""
 
 from typing import Annotated, Any, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
+from tradeprice.api.lookup_requests import MAX_LOOKUP_LINES, TIER_GROUP_MAX_LENGTH
 from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug, Timestamp
-
-MAX_LOOKUP_LINES = 250
 
 
 class Request(BaseModel):
@@ -17,7 +19,7 @@ class Request(BaseModel):
 class LookupLineIn(Request):
     sku: Sku
     qty: Quantity
-    tier_group: Annotated[str, Field(min_length=1, max_length=128)] | None = None
+    tier_group: Annotated[str, Field(min_length=1, max_length=TIER_GROUP_MAX_LENGTH)] | None = None
 
 
 class LookupContextIn(Request):

@@ -1,6 +1,5 @@
 """The REST resolver every API function uses: exact-decimal JSON, RFC 7807 errors, decoded path parameters."""
 
-from typing import Any
 from urllib.parse import unquote
 
 from aws_lambda_powertools import Logger
@@ -9,7 +8,6 @@ from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 
 from tradeprice.api import problems
 from tradeprice.api.json import dump_json
-from tradeprice.config import get_settings
 
 
 def _decode_path_parameters(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[str]:
@@ -18,21 +16,6 @@ def _decode_path_parameters(app: APIGatewayRestResolver, next_middleware: NextMi
     arguments = app.context.get("_route_args") or {}
     app.append_context(_route_args={name: unquote(value) for name, value in arguments.items()})  # type: ignore[no-untyped-call]
     return next_middleware(app)
-
-
-def with_cors(event: dict[str, Any], response: dict[str, Any]) -> dict[str, Any]:
-    """Let a browser on an allowed origin read the answer (errors included); other origins get no CORS headers.
-
-    API Gateway answers the preflight (OPTIONS) itself; the actual response comes from the function, so the
-    function names the origin. Applied to the whole response so 4xx problems are readable in the browser too.
-    """
-    headers = {name.lower(): value for name, value in (event.get("headers") or {}).items()}
-    origin = (headers.get("origin") or "").rstrip("/")
-    if origin and origin in get_settings().allowed_origin_set:
-        extra = response.setdefault("multiValueHeaders", {})
-        extra["Access-Control-Allow-Origin"] = [origin]
-        extra["Vary"] = ["Origin"]
-    return response
 
 
 def new_resolver(logger: Logger) -> APIGatewayRestResolver:

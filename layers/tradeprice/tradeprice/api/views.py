@@ -3,24 +3,25 @@
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
+if TYPE_CHECKING:
+    # The lookup imports this module for its views and never imports pydantic (docs/operations.md, Cold start);
+    # the record views only call the records' own methods.
+    from pydantic import BaseModel
 
-from tradeprice.domain.models import Price, PriceList
-
-if TYPE_CHECKING:  # the lookup handler imports the lookup logic (and its data layer) on first use, not at init
+    from tradeprice.domain.models import Price, PriceList
     from tradeprice.logic.lookup import LineAnswer, LookupAnswer
 
 
-def record_view(record: BaseModel) -> dict[str, Any]:
+def record_view(record: "BaseModel") -> dict[str, Any]:
     """A stored record as the API returns it: its JSON form, money as decimal strings, nulls left out."""
     return record.model_dump(mode="json", exclude_none=True)
 
 
-def price_list_view(price_list: PriceList) -> dict[str, Any]:
+def price_list_view(price_list: "PriceList") -> dict[str, Any]:
     return price_list.model_dump(mode="json", exclude_none=True)
 
 
-def price_view(price: Price) -> dict[str, Any]:
+def price_view(price: "Price") -> dict[str, Any]:
     return price.model_dump(mode="json", exclude_none=True)
 
 

@@ -26,7 +26,6 @@ history and process lists):
 This module is pure (no AWS): the Lambda authorizer fetches the secrets and calls `verify`.
 """
 
-import argparse
 import base64
 import hashlib
 import hmac
@@ -129,6 +128,8 @@ def _decode(text: str) -> bytes:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    import argparse  # the command line's alone: the authorizer imports this module on its cold path
+
     parser = argparse.ArgumentParser(
         prog="python -m tradeprice.auth.tokens",
         description=f"Mint or check customer tokens. The secret is read from ${SECRET_ENV}.",

@@ -7,17 +7,18 @@ every lookup, have a compact hand-written codec (prices.py).
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
-from typing import Any, TypeVar
-
-from pydantic import BaseModel
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from tradeprice.data.batch import Item
 from tradeprice.domain.authors import current
 
-M = TypeVar("M", bound=BaseModel)
+if TYPE_CHECKING:  # only models' own methods are called here: the lookup imports this module without pydantic
+    from pydantic import BaseModel
+
+M = TypeVar("M", bound="BaseModel")
 
 
-def to_item(model: BaseModel, **keys: str) -> Item:
+def to_item(model: "BaseModel", **keys: str) -> Item:
     document = model.model_dump(mode="json", exclude_none=True)
     updated_at = getattr(model, "updated_at", None)
     if isinstance(updated_at, datetime):

@@ -7,7 +7,7 @@ from typing import Any
 from tradeprice.config import get_settings
 from tradeprice.data.batch import call_with_retries
 from tradeprice.data.codec import CHANGED_BY, stamped
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
 
 
 @dataclass(frozen=True, slots=True)

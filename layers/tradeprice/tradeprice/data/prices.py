@@ -9,14 +9,17 @@ import zlib
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tradeprice.config import get_settings
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries
 from tradeprice.data.codec import source_version_key, stamped, timestamp_text
 from tradeprice.data.versioned import Outcome, Write, apply
-from tradeprice.domain.models import Price, StoredLadder, Tier
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
+from tradeprice.domain.resolution import StoredLadder
+
+if TYPE_CHECKING:  # the lookup reads ladders (to_ladder) without importing pydantic: docs/operations.md, Cold start
+    from tradeprice.domain.models import Price, Tier
 
 PRICE_SHARDS = 16
 """Fixed for the life of a table: changing it moves every item (a migration, not a setting)."""
@@ -34,7 +37,7 @@ def key(price_list: str, sku: str) -> Item:
     return {"pk": {"S": partition_key(price_list, sku)}, "sku": {"S": sku}}
 
 
-def encode_tiers(tiers: Sequence[Tier]) -> str:
+def encode_tiers(tiers: Sequence["Tier"]) -> str:
     """`1:0.50 100:0.45` — compact, exact, readable in the console, and fast to parse on the lookup path."""
     return " ".join(f"{tier.min_qty}:{tier.price}" for tier in tiers)
 
@@ -47,7 +50,7 @@ def decode_tiers(text: str) -> list[tuple[int, Decimal]]:
     return ladder
 
 
-def to_item(price: Price, updated_at: datetime, version_key: Decimal | None) -> Item:
+def to_item(price: "Price", updated_at: datetime, version_key: Decimal | None) -> Item:
     item: Item = {
         **key(price.price_list, price.sku),
         "price_list": {"S": price.price_list},
@@ -70,8 +73,10 @@ def _version_text(version: Any) -> str:
     return version.isoformat() if isinstance(version, datetime) else str(version)
 
 
-def from_item(item: Item) -> Price:
+def from_item(item: Item) -> "Price":
     """Validate what was read back: a corrupt item raises here rather than pricing a cart wrongly."""
+    from tradeprice.domain.models import Price
+
     document: dict[str, Any] = {
         "price_list": item["price_list"]["S"],
         "sku": item["sku"]["S"],
@@ -89,16 +94,22 @@ def from_item(item: Item) -> Price:
     return Price.model_validate(document)
 
 
-def get_many(keys: Iterable[tuple[str, str]], *, consistent: bool = False) -> dict[tuple[str, str], Item]:
+LADDER_ATTRIBUTES = ("price_list", "sku", "tiers", "valid_from", "valid_until")
+"""What `to_ladder` reads of an item: the lookup asks for these only."""
+
+
+def get_many(
+    keys: Iterable[tuple[str, str]], *, consistent: bool = False, attributes: Sequence[str] | None = None
+) -> dict[tuple[str, str], Item]:
     """Raw items for (list, sku) pairs, keyed by the pair; the lookup decodes only the ones it uses (and reads them
-    strongly consistently: docs/pricing-rules.md, Freshness)."""
+    strongly consistently: docs/pricing-rules.md, Freshness), and asks only for LADDER_ATTRIBUTES."""
     unique = list(dict.fromkeys(keys))
     keys_read = [key(price_list, sku) for price_list, sku in unique]
-    items = batch_get(get_settings().prices_table, keys_read, consistent=consistent)
+    items = batch_get(get_settings().prices_table, keys_read, attributes, consistent=consistent)
     return {(item["price_list"]["S"], item["sku"]["S"]): item for item in items}
 
 
-def write_many(records: Sequence[tuple[str, str, Price | None, datetime]]) -> list[Outcome]:
+def write_many(records: Sequence[tuple[str, str, "Price | None", datetime]]) -> list[Outcome]:
     """(list, sku, price or None to remove, time) for distinct SKUs → created/updated/unchanged/stale/deleted.
 
     Equal values are one price: a ladder equal in value to the stored one (`12.5` from an XLSX cell, `12.50` from

@@ -8,6 +8,7 @@ Generation stamps. The lookup keeps list definitions and groups in memory betwee
 counter per cached kind, and `write` bumps its collection's counter after every write of that kind, acknowledged
 or not, whoever the writer is (API, imports, integrations, deletes). A lookup reads the counters strongly
 consistently with the customer and reloads a kind only when its counter moved (docs/pricing-rules.md, Freshness).
+The lookup's own reads (the customer with the stamps, the cached kinds, the rules) are in data/lookup_reads.py.
 """
 
 from collections.abc import Sequence
@@ -15,9 +16,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic
 
-from tradeprice.config import Settings, get_settings
+from tradeprice.config import FIELDS, get_settings
 from tradeprice.data import codec
-from tradeprice.data.batch import Item, batch_get, call_with_retries, get_across_tables
+from tradeprice.data.batch import Item, batch_get, call_with_retries
+from tradeprice.data.lookup_reads import STAMPS_KEY
+from tradeprice.data.lookup_reads import Stamps as Stamps  # re-exported beside `bump`, which moves them
+from tradeprice.data.lookup_reads import read_stamps as read_stamps
 from tradeprice.data.paging import decode_cursor, encode_cursor
 from tradeprice.data.versioned import Outcome, Write, apply
 from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule
@@ -52,30 +56,14 @@ class Collection(Generic[codec.M]):
         return codec.from_item(self.model, item, drop=("version_key", codec.CHANGED_BY, "source_versions"))
 
 
-assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table", "stamps_table"} <= set(
-    Settings.model_fields
-)
+assert {"price_lists_table", "customer_groups_table", "customers_table", "product_rules_table", "stamps_table"} <= {
+    field.name for field in FIELDS
+}
 
 PRICE_LISTS = Collection("price_lists_table", PriceList, ("slug",), stamp="price_lists")
 GROUPS = Collection("customer_groups_table", CustomerGroup, ("slug",), stamp="customer_groups")
 CUSTOMERS = Collection("customers_table", Customer, ("id",))
 RULES = Collection("product_rules_table", ProductRule, ("sku", "group"))
-
-STAMPS_KEY: Item = {"id": {"S": "reference"}}
-"""The one item of the stamps table: {id: "reference", price_lists: N, customer_groups: N}."""
-
-
-@dataclass(frozen=True, slots=True)
-class Stamps:
-    """Generation counters of the kinds the lookup caches; each moves on every write of its kind."""
-
-    price_lists: int = 0
-    customer_groups: int = 0
-
-    @classmethod
-    def from_item(cls, item: Item | None) -> "Stamps":
-        item = item or {}
-        return cls(**{name: int(item[name]["N"]) for name in ("price_lists", "customer_groups") if name in item})
 
 
 def bump(stamp: str) -> None:
@@ -88,21 +76,6 @@ def bump(stamp: str) -> None:
         ExpressionAttributeNames={"#stamp": stamp},
         ExpressionAttributeValues={":one": {"N": "1"}},
     )
-
-
-def read_stamps() -> Stamps:
-    item = call_with_retries(
-        "get_item", TableName=get_settings().stamps_table, Key=STAMPS_KEY, ConsistentRead=True
-    ).get("Item")
-    return Stamps.from_item(item)
-
-
-def customer_and_stamps(customer_id: str) -> tuple[Customer | None, Stamps]:
-    """The customer and the generation stamps, strongly consistent, in one BatchGetItem (one round trip)."""
-    customers, stamps = CUSTOMERS.table, get_settings().stamps_table
-    found = get_across_tables({customers: [CUSTOMERS.key(customer_id)], stamps: [STAMPS_KEY]}, consistent=True)
-    customer = CUSTOMERS.from_item(found[customers][0]) if found[customers] else None
-    return customer, Stamps.from_item(found[stamps][0] if found[stamps] else None)
 
 
 def get(collection: Collection[codec.M], *key: str) -> codec.M | None:

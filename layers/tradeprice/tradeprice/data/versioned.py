@@ -20,7 +20,7 @@ from botocore.exceptions import ClientError
 
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries, parallel_map
 from tradeprice.data.codec import CHANGED_BY, stamped
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
 
 Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
 

@@ -1,7 +1,6 @@
 """The canonical model every input maps into (docs/data-model.md), with its invariants."""
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -9,6 +8,11 @@ from typing import Annotated, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, field_validator, model_validator
 
+# Resolution's own records live in a module without pydantic (the lookup reads records without importing it);
+# re-exported here, beside the models they belong with.
+from tradeprice.domain.resolution import BASE_GROUP as BASE_GROUP
+from tradeprice.domain.resolution import CustomerStatus as CustomerStatus
+from tradeprice.domain.resolution import StoredLadder as StoredLadder
 from tradeprice.domain.types import (
     CurrencyCode,
     DiscountPercent,
@@ -21,9 +25,6 @@ from tradeprice.domain.types import (
     SourceVersion,
     Timestamp,
 )
-
-BASE_GROUP = "base"
-"""The built-in customer group every other group descends from."""
 
 
 class Model(BaseModel):
@@ -142,20 +143,6 @@ class Price(Model):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class StoredLadder:
-    """A stored price reduced to what resolution needs: its tiers and its own validity window."""
-
-    tiers: tuple[tuple[int, Decimal], ...]
-    valid_from: datetime | None = None
-    valid_until: datetime | None = None
-
-    def is_valid_at(self, at: datetime) -> bool:
-        return (self.valid_from is None or self.valid_from <= at) and (
-            self.valid_until is None or at < self.valid_until
-        )
-
-
 class CustomerGroup(Model):
     slug: Slug
     name: Annotated[str, StringConstraints(min_length=1, max_length=200, strip_whitespace=True)]
@@ -183,11 +170,6 @@ class CustomerGroup(Model):
         if len(set(self.price_lists)) != len(self.price_lists):
             raise ValueError("price_lists repeats a list")
         return self
-
-
-class CustomerStatus(StrEnum):
-    ACTIVE = "active"
-    INACTIVE = "inactive"
 
 
 Email = Annotated[

@@ -1,31 +1,29 @@
 """Constrained types, named once and reused by every model."""
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Annotated
 
 from pydantic import AfterValidator, AwareDatetime, BeforeValidator, Field, StringConstraints
 
+from tradeprice.domain.clock import utc_now as utc_now  # re-exported: most callers know it from here
+from tradeprice.domain.constraints import (
+    CURRENCY_PATTERN,
+    EXTERNAL_ID_MAX_LENGTH,
+    PRINTABLE_PATTERN,
+    QUANTITY_MAX,
+    SKU_MAX_LENGTH,
+)
+from tradeprice.domain.constraints import SLUG_PATTERN as SLUG_PATTERN  # re-exported: most callers know it from here
 from tradeprice.domain.currencies import MINOR_UNITS
-
-SLUG_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,63}$"
 
 Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
 """Immutable identifier of a price list or customer group: lower-case, digits, `-` and `_`, at most 64."""
 
 # Printable, no surrounding whitespace: SKUs are matched byte for byte between systems.
-Sku = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
-    ),
-]
+Sku = Annotated[str, StringConstraints(min_length=1, max_length=SKU_MAX_LENGTH, pattern=PRINTABLE_PATTERN)]
 
 ExternalId = Annotated[
-    str,
-    StringConstraints(
-        min_length=1, max_length=128, pattern=r"^[^\s\x00-\x1f\x7f](?:[^\x00-\x1f\x7f]*[^\s\x00-\x1f\x7f])?$"
-    ),
+    str, StringConstraints(min_length=1, max_length=EXTERNAL_ID_MAX_LENGTH, pattern=PRINTABLE_PATTERN)
 ]
 
 
@@ -35,7 +33,7 @@ def _known_currency(code: str) -> str:
     return code
 
 
-CurrencyCode = Annotated[str, StringConstraints(pattern=r"^[A-Z]{3}$"), AfterValidator(_known_currency)]
+CurrencyCode = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN), AfterValidator(_known_currency)]
 
 MAX_PRICE_DECIMALS = 6
 """Prices keep up to 6 decimals as entered (Brightpearl stores 4; fasteners are priced in fractions of a cent)."""
@@ -70,7 +68,7 @@ def _not_a_boolean(value: object) -> object:
     return value
 
 
-Quantity = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=10**9)]
+Quantity = Annotated[int, BeforeValidator(_not_a_boolean), Field(ge=1, le=QUANTITY_MAX)]
 """A count of orderable units."""
 
 Timestamp = AwareDatetime
@@ -96,10 +94,6 @@ SourceVersion = (
 A number has at most 38 significant digits, counting those after the point (DynamoDB stores numbers of up to 38
 digits between 1e-130 and 1e126; a version past that would fail the write): a Unix time with microseconds, an
 ERP's row version or sequence number all fit."""
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 DiscountPercent = Annotated[Decimal, Field(ge=0, le=100, max_digits=9, decimal_places=4, allow_inf_nan=False)]

@@ -5,17 +5,20 @@ for a value nobody chose); verification compares in constant time. Create one wi
 `python -m tradeprice.logic.keys create --name erp --scopes write`.
 """
 
-import argparse
 import hashlib
 import hmac
 import re
 import secrets
 import sys
+from typing import TYPE_CHECKING
 
 from tradeprice.data import keys as key_store
 from tradeprice.domain.authors import Author, acting_as
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
 from tradeprice.errors import NotFound
+
+if TYPE_CHECKING:
+    import argparse
 
 SCOPES = ("write", "read", "admin")
 _KEY = re.compile(r"^tp_([a-z0-9]{12})_([A-Za-z0-9_-]{43})$")
@@ -74,6 +77,8 @@ def verify_key(presented: str) -> key_store.StoredKey | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import argparse  # the command line's alone: the authorizer imports this module on its cold path
+
     parser = argparse.ArgumentParser(prog="tradeprice-keys", description="Manage tradeprice API keys.")
     commands = parser.add_subparsers(dest="command", required=True)
     create = commands.add_parser("create", help="create a key and print it once")
@@ -87,7 +92,7 @@ def main(argv: list[str] | None = None) -> int:
         return _run(args)
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: "argparse.Namespace") -> int:
     if args.command == "create":
         scopes = {scope.strip() for scope in args.scopes.split(",") if scope.strip()}
         key = create_key(args.name, scopes, args.source)

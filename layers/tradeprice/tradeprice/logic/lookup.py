@@ -7,6 +7,10 @@ Round trips, and freshness (docs/pricing-rules.md):
 2. every price and product rule the cart needs, strongly consistent, in parallel BatchGetItems.
 A warm lookup is two rounds, whatever the cart's size; one that follows a change of lists or groups is three.
 Every read is strongly consistent, so a lookup reflects every write acknowledged before it started.
+
+Records are read as resolution's plain records (data/lookup_reads.py), not the pydantic models: nothing on a
+lookup's path imports pydantic (docs/operations.md, Cold start). An `as_of` lookup, rare, reads the history
+through the models (logic/as_of.py), imported when one is asked for.
 """
 
 from collections.abc import Sequence
@@ -16,14 +20,13 @@ from datetime import datetime
 from functools import cache
 
 from tradeprice.config import get_settings
+from tradeprice.data import lookup_reads as reference
 from tradeprice.data import prices as price_store
-from tradeprice.data import reference
 from tradeprice.data.aws import dynamodb
 from tradeprice.data.reference_cache import current
-from tradeprice.domain.models import Customer, CustomerGroup, PriceList, ProductRule, StoredLadder
-from tradeprice.domain.types import utc_now
+from tradeprice.domain.clock import utc_now
+from tradeprice.domain.resolution import CustomerRecord, GroupRecord, ListRecord, RuleRecord, StoredLadder
 from tradeprice.errors import NotFound
-from tradeprice.logic import as_of as past
 from tradeprice.logic import pricing
 from tradeprice.logic.pricing import LineAnswer, LineRequest
 
@@ -94,6 +97,8 @@ def _lookup_as_of(
     at: datetime,
     explain: bool,
 ) -> LookupAnswer:
+    from tradeprice.logic import as_of as past  # the history's models: see the module docstring
+
     past.check(as_of)
     strategy = get_settings().price_strategy
     if customer_id is not None:
@@ -110,7 +115,7 @@ def _lookup_as_of(
     return LookupAnswer(currency=ctx.currency, at=at, customer_id=customer_id, lines=answers, as_of=as_of)
 
 
-def _customer_reference(customer_id: str) -> tuple[Customer, dict[str, CustomerGroup], dict[str, PriceList]]:
+def _customer_reference(customer_id: str) -> tuple[CustomerRecord, dict[str, GroupRecord], dict[str, ListRecord]]:
     """The customer (read every time), every group and every list definition (reloaded when their stamp moved)."""
     _round()
     customer, stamps = reference.customer_and_stamps(customer_id)
@@ -120,7 +125,7 @@ def _customer_reference(customer_id: str) -> tuple[Customer, dict[str, CustomerG
     return customer, groups, lists
 
 
-def _reference_data(stamps: reference.Stamps) -> tuple[dict[str, CustomerGroup], dict[str, PriceList]]:
+def _reference_data(stamps: reference.Stamps) -> tuple[dict[str, GroupRecord], dict[str, ListRecord]]:
     """Groups and list definitions as of `stamps` (read before this call); both reloads, if due, side by side."""
     pool = _round()
     groups = pool.submit(current, "customer-groups", stamps.customer_groups, reference.all_customer_groups)
@@ -128,7 +133,7 @@ def _reference_data(stamps: reference.Stamps) -> tuple[dict[str, CustomerGroup],
     return groups.result(), lists.result()
 
 
-def _lists_including(slug: str) -> dict[str, PriceList]:
+def _lists_including(slug: str) -> dict[str, ListRecord]:
     _round()
     lists = current("price-lists", reference.read_stamps().price_lists, reference.all_price_lists)
     if slug not in lists:
@@ -138,12 +143,12 @@ def _lists_including(slug: str) -> dict[str, PriceList]:
 
 def _read_prices_and_rules(
     ctx: pricing.Context, skus: Sequence[str]
-) -> tuple[dict[tuple[str, str], StoredLadder], dict[tuple[str, str], ProductRule]]:
+) -> tuple[dict[tuple[str, str], StoredLadder], dict[tuple[str, str], RuleRecord]]:
     """One round trip: the price BatchGets and the rule BatchGets run side by side."""
     price_keys, rule_keys = pricing.reads_needed(ctx, skus)
     if not price_keys and not rule_keys:
         return {}, {}
     pool = _round()
-    items = pool.submit(price_store.get_many, price_keys, consistent=True)
+    items = pool.submit(price_store.get_many, price_keys, consistent=True, attributes=price_store.LADDER_ATTRIBUTES)
     rules = pool.submit(reference.get_product_rules, rule_keys, consistent=True)
     return {pair: price_store.to_ladder(item) for pair, item in items.result().items()}, rules.result()

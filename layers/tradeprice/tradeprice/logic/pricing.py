@@ -13,14 +13,14 @@ from decimal import Context as DecimalContext
 from typing import Literal
 
 from tradeprice.domain.currencies import MINOR_UNITS
-from tradeprice.domain.models import (
+from tradeprice.domain.resolution import (
     BASE_GROUP,
-    Customer,
-    CustomerGroup,
     CustomerStatus,
-    PriceList,
-    ProductRule,
-    Rounding,
+    CustomerTerms,
+    GroupDefinition,
+    ListDefinition,
+    RoundingTerms,
+    RuleTerms,
     StoredLadder,
 )
 
@@ -32,7 +32,7 @@ Strategy = Literal["first", "lowest"]
 _ROUNDING_MODES = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "up": ROUND_UP, "down": ROUND_DOWN}
 _ONE = Decimal(1)
 _HUNDRED = Decimal(100)
-_QUANTUM = {currency: _ONE.scaleb(-minor) for currency, minor in MINOR_UNITS.items()}
+_QUANTUM_BY_MINOR_UNITS = {minor: _ONE.scaleb(-minor) for minor in set(MINOR_UNITS.values())}
 _DEFAULT_QUANTUM = Decimal("0.01")
 
 # Products of prices, percentages and FX rates along a 5-hop chain reach ~200 significant digits; the default
@@ -43,7 +43,7 @@ _EXACT = DecimalContext(prec=400)
 LadderSource = Mapping[tuple[str, str], StoredLadder]
 """Stored ladders by (price list slug, SKU)."""
 
-RuleSource = Mapping[tuple[str, str], ProductRule]
+RuleSource = Mapping[tuple[str, str], RuleTerms]
 """Product rules by (customer group slug, SKU)."""
 
 
@@ -52,7 +52,7 @@ class Candidate:
     """A price list the customer may be priced from, and why it cannot be used at this lookup (if it cannot)."""
 
     slug: str
-    price_list: PriceList | None
+    price_list: ListDefinition | None
     skipped: str | None = None
 
 
@@ -62,7 +62,7 @@ class Context:
 
     currency: str | None
     candidates: tuple[Candidate, ...]
-    lists: Mapping[str, PriceList]
+    lists: Mapping[str, ListDefinition]
     """Every list definition known, so derivation sources can be followed."""
     at: datetime
     group_chain: tuple[str, ...] = (BASE_GROUP,)
@@ -79,7 +79,7 @@ class Context:
 # Step 1: candidate lists ------------------------------------------------------------------------------------------
 
 
-def group_chain(group_slug: str, groups: Mapping[str, CustomerGroup]) -> tuple[str, ...]:
+def group_chain(group_slug: str, groups: Mapping[str, GroupDefinition]) -> tuple[str, ...]:
     """The group, its parent, … up to base. A missing group ends the walk at base; a cycle cannot loop."""
     chain: list[str] = []
     slug: str | None = group_slug
@@ -93,10 +93,10 @@ def group_chain(group_slug: str, groups: Mapping[str, CustomerGroup]) -> tuple[s
 
 
 def candidate_slugs(
-    customer: Customer | None,
+    customer: CustomerTerms | None,
     chain: Sequence[str],
-    groups: Mapping[str, CustomerGroup],
-    lists: Mapping[str, PriceList] | None = None,
+    groups: Mapping[str, GroupDefinition],
+    lists: Mapping[str, ListDefinition] | None = None,
     at: datetime | None = None,
 ) -> list[str]:
     """The customer's own lists replace the group's; otherwise the lists of the first group up the chain that has
@@ -113,11 +113,11 @@ def candidate_slugs(
     return []
 
 
-def _valid(definition: PriceList | None, at: datetime) -> bool:
+def _valid(definition: ListDefinition | None, at: datetime) -> bool:
     return definition is not None and definition.is_valid_at(at)
 
 
-def derivation_closure(slugs: Sequence[str], lists: Mapping[str, PriceList]) -> list[str]:
+def derivation_closure(slugs: Sequence[str], lists: Mapping[str, ListDefinition]) -> list[str]:
     """The lists and every source they derive from (up to MAX_CHAIN_DEPTH hops each), in discovery order."""
     closure: dict[str, None] = {}
     for slug in slugs:
@@ -137,9 +137,9 @@ def derivation_closure(slugs: Sequence[str], lists: Mapping[str, PriceList]) -> 
 
 def build_context(
     *,
-    customer: Customer | None,
+    customer: CustomerTerms | None,
     candidate_lists: Sequence[str],
-    lists: Mapping[str, PriceList],
+    lists: Mapping[str, ListDefinition],
     chain: Sequence[str],
     at: datetime,
     currency: str | None,
@@ -181,9 +181,9 @@ def build_context(
 
 
 def customer_context(
-    customer: Customer,
-    groups: Mapping[str, CustomerGroup],
-    lists: Mapping[str, PriceList],
+    customer: CustomerTerms,
+    groups: Mapping[str, GroupDefinition],
+    lists: Mapping[str, ListDefinition],
     *,
     at: datetime,
     currency: str | None = None,
@@ -204,7 +204,7 @@ def customer_context(
 
 def list_context(
     slug: str,
-    lists: Mapping[str, PriceList],
+    lists: Mapping[str, ListDefinition],
     *,
     at: datetime,
     currency: str | None = None,
@@ -281,10 +281,11 @@ def effective_ladder(slug: str, sku: str, ctx: Context, stored: LadderSource) ->
             return "rule_cycle"
 
 
-def round_money(amount: Decimal, currency: str, rounding: Rounding | None) -> Decimal:
+def round_money(amount: Decimal, currency: str, rounding: RoundingTerms | None) -> Decimal:
     """Half-up to the currency's minor units, or by the list's rounding rule (mode, and increment when set)."""
     mode = _ROUNDING_MODES[rounding.mode] if rounding is not None else ROUND_HALF_UP
-    quantum = _QUANTUM.get(currency, _DEFAULT_QUANTUM)
+    minor = MINOR_UNITS.get(currency)
+    quantum = _DEFAULT_QUANTUM if minor is None else _QUANTUM_BY_MINOR_UNITS[minor]
     if rounding is None or rounding.increment is None:
         return amount.quantize(quantum, rounding=mode)
     steps = _EXACT.divide(amount, rounding.increment).quantize(_ONE, rounding=mode)
@@ -382,7 +383,7 @@ def _priced_step(slug: str, ladder: Ladder, line: PricedLine, ctx: Context) -> d
     }
 
 
-def _apply(price_list: PriceList, ladder: Ladder, qty: int, tier_qty: int, ctx: Context) -> PricedLine:
+def _apply(price_list: ListDefinition, ladder: Ladder, qty: int, tier_qty: int, ctx: Context) -> PricedLine:
     # The list's rounding rule is part of its derivation rule, so a stored price (which overrides the rule for
     # its SKU) is rounded to the currency only. Along a chain only the answering list's rule rounds, once.
     rounding = price_list.rules.rounding if ladder.derived and price_list.rules is not None else None
