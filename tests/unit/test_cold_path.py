@@ -54,7 +54,7 @@ class FakeDynamoDB:
             TABLES[TableName].append(Item)
         return {}
 
-aws.build_client = lambda service: FakeDynamoDB()
+aws.build_client = lambda service, config=None: FakeDynamoDB()
 """
 
 _LOOKUP = """

@@ -38,9 +38,10 @@ def _session() -> botocore.session.Session:
     return botocore.session.get_session()
 
 
-def build_client(service: str) -> Any:
+def build_client(service: str, config: Config | None = None) -> Any:
+    """A client with the shared configuration, and `config`'s settings over it."""
     with _building:
-        return _session().create_client(service, config=client_config())
+        return _session().create_client(service, config=client_config().merge(config) if config else client_config())
 
 
 @cache
@@ -48,10 +49,7 @@ def dynamodb() -> "DynamoDBClient":
     # Without botocore's client-side check of every request against the service model: DynamoDB checks each
     # request itself (a ValidationException, still a ClientError), and the check walks every key of every
     # BatchGetItem, a measurable share of the lookup's cold and warm CPU (docs/operations.md, Cold start).
-    with _building:
-        return _session().create_client(  # type: ignore[no-any-return]
-            "dynamodb", config=client_config().merge(Config(parameter_validation=False))
-        )
+    return build_client("dynamodb", Config(parameter_validation=False))  # type: ignore[no-any-return]
 
 
 @cache
