@@ -225,8 +225,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/v1/webhooks/shopify",
-        "Shopify customer webhooks (customers/create|update|enable|disable|delete); signed with the app's secret "
-        "in X-Shopify-Hmac-Sha256, deduplicated on X-Shopify-Webhook-Id",
+        "Shopify customer webhooks (customers/create|update|enable|disable|delete, company_contacts/create|update); "
+        "signed with the app's secret in X-Shopify-Hmac-Sha256, deduplicated on X-Shopify-Webhook-Id",
         "platform webhooks",
         None,
         webhooks.ShopifyCustomerIn,
@@ -708,7 +708,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
             {"name": name, "in": "header", "required": required, "schema": {"type": "string"}, "description": text}
             for name, required, text in (
                 ("X-Shopify-Hmac-Sha256", True, "base64 HMAC-SHA256 of the raw body, keyed with the app's secret"),
-                ("X-Shopify-Topic", True, "customers/create, customers/update, … (others are acknowledged)"),
+                ("X-Shopify-Topic", True, "customers/*, company_contacts/create|update (others are acknowledged)"),
                 ("X-Shopify-Webhook-Id", False, "a redelivered id is answered `duplicate` and not applied again"),
                 ("X-Shopify-Triggered-At", False, "when the event fired: orders customers/delete"),
             )
