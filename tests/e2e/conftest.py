@@ -6,6 +6,7 @@ function in worker processes of its own. Every test names its own price lists, g
 so tests share the stack in any order.
 """
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from devstack.stack import DevStack
 from devstack.testing import patched_environment
 from tests.conftest import reset_caches
 from tests.e2e.client import Api
+from tests.fake_bigcommerce import FakeBigCommerce, serve
 from tradeprice.data import jobs
 from tradeprice.domain.models import ImportJob
 from tradeprice.logic.imports import job_id_for
@@ -71,12 +73,38 @@ class StackEnvironment:
             yield
 
 
+BIGCOMMERCE_GROUPS = {"2": "e2e-bc-trade", "5": "e2e-bc-distributor"}
+"""The stack's BigCommerceMapping (BigCommerce customer group id → group): tests/e2e/test_platform_webhooks.py
+creates these groups."""
+BIGCOMMERCE_WEBHOOK_SECRET = "e2e-bigcommerce-webhook-secret"  # nosec B105 - the local stack's
+
+
 @pytest.fixture(scope="session")
-def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
+def fake_bigcommerce() -> Iterator[FakeBigCommerce]:
+    """BigCommerce's Customers v3 API on loopback; the stack's BigCommerce sync calls it, never the network."""
+    with serve(FakeBigCommerce(store_hash="e2estore", access_token=f"e2e-{uuid.uuid4().hex}")) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def _running_stack(fake_bigcommerce: FakeBigCommerce) -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
     # Two sandboxes per function at most: concurrent requests to one function still run side by side.
-    with DevStack(api_port=0, moto_port=0, concurrency=2) as stack:
+    with DevStack(
+        api_port=0,
+        moto_port=0,
+        concurrency=2,
+        parameters={"BigCommerceMapping": json.dumps({"groups": BIGCOMMERCE_GROUPS, "default_group": "base"})},
+        function_environment={"BigCommerceSyncFunction": {"BIGCOMMERCE_API_URL": fake_bigcommerce.url}},
+        secret_values={
+            "BigCommerceApiSecret": {
+                "store_hash": fake_bigcommerce.store_hash,
+                "access_token": fake_bigcommerce.access_token,
+            },
+            "BigCommerceWebhookSecret": {"webhook_secret": BIGCOMMERCE_WEBHOOK_SECRET},
+        },
+    ) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},
