@@ -37,7 +37,7 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = ["README.md", "docs/api.md", "docs/imports.md", "docs/auth.md"]
+DOCUMENTS = ["README.md", "docs/api.md", "docs/imports.md", "docs/auth.md", "docs/events.md"]
 LOCAL_API = "http://127.0.0.1:3000/dev"
 SHELLS = {"bash", "sh", "shell"}
 NOT_RUN = {
