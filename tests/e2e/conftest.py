@@ -7,6 +7,7 @@ is deployed with a WebhookUrl (as `--parameter WebhookUrl=...` does), so every c
 receiver on loopback. Every test names its own price lists, groups and customers (`unique`), so tests share the
 stack in any order."""
 
+import json
 import os
 import subprocess
 import sys
@@ -25,6 +26,7 @@ from devstack.stack import DevStack
 from devstack.testing import patched_environment
 from tests.conftest import reset_caches
 from tests.e2e.client import Api
+from tests.fake_bigcommerce import FakeBigCommerce, serve
 from tests.webhook_receiver import WebhookReceiver
 from tradeprice.data import jobs
 from tradeprice.domain.models import ImportJob
@@ -73,6 +75,19 @@ class StackEnvironment:
             yield
 
 
+BIGCOMMERCE_GROUPS = {"2": "e2e-bc-trade", "5": "e2e-bc-distributor"}
+"""The stack's BigCommerceMapping (BigCommerce customer group id → group): tests/e2e/test_platform_webhooks.py
+creates these groups."""
+BIGCOMMERCE_WEBHOOK_SECRET = "e2e-bigcommerce-webhook-secret"  # nosec B105 - the local stack's
+
+
+@pytest.fixture(scope="session")
+def fake_bigcommerce() -> Iterator[FakeBigCommerce]:
+    """BigCommerce's Customers v3 API on loopback; the stack's BigCommerce sync calls it, never the network."""
+    with serve(FakeBigCommerce(store_hash="e2estore", access_token=f"e2e-{uuid.uuid4().hex}")) as fake:
+        yield fake
+
+
 @pytest.fixture(scope="session")
 def webhook_receiver() -> Iterator[WebhookReceiver]:
     """The merchant's webhook endpoint, on loopback: the stack is deployed with WebhookUrl pointing at it."""
@@ -81,13 +96,30 @@ def webhook_receiver() -> Iterator[WebhookReceiver]:
 
 
 @pytest.fixture(scope="session")
-def _running_stack(webhook_receiver: WebhookReceiver) -> Iterator[tuple[DevStack, StackEnvironment]]:
+def _running_stack(
+    fake_bigcommerce: FakeBigCommerce, webhook_receiver: WebhookReceiver
+) -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
     # Two sandboxes per function at most: concurrent requests to one function still run side by side. With a
     # webhook, the template's rule, queue and webhook function exist and deliver every change event to it.
-    parameters = {"WebhookUrl": webhook_receiver.url}
-    with DevStack(api_port=0, moto_port=0, concurrency=2, parameters=parameters) as stack:
+    with DevStack(
+        api_port=0,
+        moto_port=0,
+        concurrency=2,
+        parameters={
+            "BigCommerceMapping": json.dumps({"groups": BIGCOMMERCE_GROUPS, "default_group": "base"}),
+            "WebhookUrl": webhook_receiver.url,
+        },
+        function_environment={"BigCommerceSyncFunction": {"BIGCOMMERCE_API_URL": fake_bigcommerce.url}},
+        secret_values={
+            "BigCommerceApiSecret": {
+                "store_hash": fake_bigcommerce.store_hash,
+                "access_token": fake_bigcommerce.access_token,
+            },
+            "BigCommerceWebhookSecret": {"webhook_secret": BIGCOMMERCE_WEBHOOK_SECRET},
+        },
+    ) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},

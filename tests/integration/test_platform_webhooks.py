@@ -12,9 +12,8 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 
 from functions.ingest_api import app as ingest_api
 from tests.conftest import load_event, reset_caches
+from tests.fake_bigcommerce import ACCESS_TOKEN, STORE_HASH
 from tests.integration.platforms import (
-    ACCESS_TOKEN,
-    STORE_HASH,
     fixture,
     run_sync,
     sqs_event,
