@@ -145,6 +145,8 @@ class ApiSpec:
     """The authorizer SAM also puts on generated OPTIONS methods (AddDefaultAuthorizerToCorsPreflight)."""
     gateway_responses: Mapping[str, GatewayResponseSpec]
     binary_media_types: tuple[str, ...]
+    minimum_compression_size: int | None = None
+    """Answers of at least this many bytes are gzipped for a client that accepts gzip; None: never."""
 
 
 @dataclass(frozen=True)
@@ -811,6 +813,9 @@ def _api_spec(
         binary_media_types=tuple(
             str(media_type).replace("~1", "/")
             for media_type in resolver.resolve(properties.get("BinaryMediaTypes") or [])
+        ),
+        minimum_compression_size=(
+            None if (size := resolver.resolve(properties.get("MinimumCompressionSize"))) is None else int(size)
         ),
     )
 

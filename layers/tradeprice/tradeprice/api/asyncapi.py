@@ -49,7 +49,7 @@ _AUTHOR = {
     "additionalProperties": False,
     "required": ["kind", "id"],
     "properties": {
-        "kind": {"enum": ["api_key", "import", "integration", "system"]},
+        "kind": {"enum": ["api_key", "staff", "import", "integration", "system"]},
         "id": {"type": "string"},
         "name": {"type": "string"},
         "request": {"type": "string"},
