@@ -7,19 +7,19 @@ handler that raises fails the whole batch. A batch that keeps failing is given u
 (on AWS it would be described in the on-failure destination) so that one poison record cannot stop the shard.
 
 `StreamReader.poll()` reads and delivers whatever is new, once: tests call it directly, in process, to play the
-part of Lambda after a write. `StreamPoller` runs it on a thread for the local stack; `wait_until_idle()` returns
-once a poll that started after the call found nothing new, so no sleeps are needed.
+part of Lambda after a write. `StreamPoller` runs it on a thread for the local stack (devstack.polling's loop);
+`wait_until_idle()` returns once a poll that started after the call found nothing new, so no sleeps are needed.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from devstack.infra import StreamSubscription
+from devstack.polling import PollLoop
 
 __all__ = ["StreamPoller", "StreamReader", "stream_event"]
 
@@ -139,61 +139,20 @@ class StreamReader:
         return known[0] if known else None
 
 
-class StreamPoller:
+class StreamPoller(PollLoop):
     """One background thread polling a table's stream for a function, until stopped."""
 
     def __init__(self, reader: StreamReader, *, interval_seconds: float = 0.2) -> None:
-        self.reader = reader
-        self._interval = interval_seconds
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._state = threading.Condition()
-        self._polls_started = 0
-        self._last_idle_poll = 0
-
-    def start(self) -> StreamPoller:
-        self._stopping.clear()
-        subscription = self.reader.subscription
-        self._thread = threading.Thread(
-            target=self._run, name=f"stream-{subscription.table}->{subscription.function}", daemon=True
+        subscription = reader.subscription
+        super().__init__(
+            f"stream-{subscription.table}->{subscription.function}",
+            idle_interval_seconds=interval_seconds,
+            error_backoff_seconds=interval_seconds,
         )
-        self._thread.start()
-        return self
+        self.reader = reader
 
-    def stop(self, timeout: float = 30) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        with self._state:
-            self._state.notify_all()
+    def poll_once(self) -> bool:
+        return self.reader.poll() == 0
 
-    def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until a poll that started after this call found nothing new."""
-        with self._state:
-            if self._thread is None:
-                raise RuntimeError("the poller is not running")
-            before = self._polls_started
-            idle = self._state.wait_for(lambda: self._last_idle_poll > before or self._stopping.is_set(), timeout)
-            if self._stopping.is_set():
-                raise RuntimeError("the poller stopped")
-            if not idle:
-                raise TimeoutError(f"{self.reader.subscription.table}'s stream still had records after {timeout} s")
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._state:
-                self._polls_started += 1
-                poll = self._polls_started
-            try:
-                read = self.reader.poll()
-            except Exception:
-                if self._stopping.is_set():
-                    break
-                logger.exception("reading %s's stream failed; retrying", self.reader.subscription.table)
-                read = -1
-            if read == 0:
-                with self._state:
-                    self._last_idle_poll = poll
-                    self._state.notify_all()
-                self._stopping.wait(self._interval)
+    def describe_busy(self) -> str:
+        return f"{self.reader.subscription.table}'s stream still had records"
