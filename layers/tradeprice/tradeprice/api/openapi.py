@@ -6,12 +6,13 @@ ROUTES is the API's table of contents: a test checks it against template.yaml's 
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from tradeprice.api import console, imports, integrations, lookup_schemas, schemas, webhooks
+from tradeprice.domain.authors import AuthorKind
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug
 
@@ -490,7 +491,7 @@ def _history_page(record: dict[str, Any]) -> dict[str, Any]:
                 "type": "object",
                 "required": ["kind", "id"],
                 "properties": {
-                    "kind": {"enum": ["api_key", "import", "integration", "system"]},
+                    "kind": {"enum": list(get_args(AuthorKind))},
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "request": {"type": "string"},
