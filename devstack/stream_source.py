@@ -72,11 +72,16 @@ class StreamReader:
         self._after: dict[str, str] = {}
         """Per shard: the last sequence number delivered (or given up on)."""
         self._attempts: dict[str, int] = {}
+        self._stream_arn: str | None = None
+        """The table's stream, read once: a table's stream stays while the table does (this reader's lifetime)."""
         self.invocations = 0
 
     def poll(self) -> int:
         """Deliver every record that is new since the last poll; returns how many were read."""
-        arn = self._dynamodb.describe_table(TableName=self.subscription.table)["Table"].get("LatestStreamArn")
+        if self._stream_arn is None:
+            table = self._dynamodb.describe_table(TableName=self.subscription.table)["Table"]
+            self._stream_arn = table.get("LatestStreamArn")
+        arn = self._stream_arn
         if not arn:
             return 0
         read = 0
@@ -142,7 +147,9 @@ class StreamReader:
 class StreamPoller(PollLoop):
     """One background thread polling a table's stream for a function, until stopped."""
 
-    def __init__(self, reader: StreamReader, *, interval_seconds: float = 0.2) -> None:
+    # Six tables polled every half second is some forty calls a second to moto; Lambda itself waits up to the
+    # batching window (1 to 5 seconds here) before invoking, so a local half second delays nothing it would not.
+    def __init__(self, reader: StreamReader, *, interval_seconds: float = 0.5) -> None:
         subscription = reader.subscription
         super().__init__(
             f"stream-{subscription.table}->{subscription.function}",
