@@ -138,6 +138,7 @@ class DevStack:
                         region=self.region,
                         dynamodb=self.client("dynamodb"),
                         streams=self.client("dynamodbstreams"),
+                        sqs=self.client("sqs"),
                     )
                 ).start()
                 for subscription in self._deployment.stream_subscriptions

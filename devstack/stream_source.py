@@ -3,8 +3,9 @@
 Each shard is read in order from its start (TRIM_HORIZON); new records go to the handler as a real-shaped
 DynamoDB stream event (epoch-seconds ApproximateCreationDateTime, the stream's ARN in eventSourceARN). With
 ReportBatchItemFailures, the first failed sequence number the handler reports is where the next read starts; a
-handler that raises fails the whole batch. A batch that keeps failing is given up after `max_attempts` deliveries
-(on AWS it would be described in the on-failure destination) so that one poison record cannot stop the shard.
+handler that raises fails the whole batch. A batch that keeps failing is given up after the template's
+MaximumRetryAttempts retries, so that one poison record cannot stop the shard, and the event source's OnFailure
+queue is told where the records were, in the shape Lambda sends.
 
 `StreamReader.poll()` reads and delivers whatever is new, once: tests call it directly, in process, to play the
 part of Lambda after a write. `StreamPoller` runs it on a thread for the local stack (devstack.polling's loop);
@@ -13,9 +14,11 @@ part of Lambda after a write. `StreamPoller` runs it on a thread for the local s
 
 from __future__ import annotations
 
+import json
 import logging
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from devstack.infra import StreamSubscription
@@ -61,14 +64,18 @@ class StreamReader:
         region: str,
         dynamodb: Any,
         streams: Any,
-        max_attempts: int = 3,
+        sqs: Any = None,
+        max_attempts: int | None = None,
     ) -> None:
         self.subscription = subscription
         self._invoke = invoke
         self._region = region
         self._dynamodb = dynamodb
         self._streams = streams
-        self._max_attempts = max_attempts
+        retries = subscription.maximum_retry_attempts
+        # Lambda retries "until the records expire" (a day) when no maximum is set; locally 10 tries stand for it.
+        self._max_attempts = max_attempts if max_attempts is not None else (retries + 1 if retries >= 0 else 10)
+        self._sqs = sqs
         self._after: dict[str, str] = {}
         """Per shard: the last sequence number delivered (or given up on)."""
         self._attempts: dict[str, int] = {}
@@ -125,6 +132,7 @@ class StreamReader:
         attempts = self._attempts.get(shard_id, 0) + 1
         if attempts >= self._max_attempts:
             logger.error("%s: giving up on stream records from %s", self.subscription.function, failed_from)
+            self._tell_on_failure_destination(arn, shard_id, records[sequences.index(failed_from) :], attempts)
             self._after[shard_id] = sequences[-1]
             self._attempts.pop(shard_id, None)
             return
@@ -132,6 +140,37 @@ class StreamReader:
         index = sequences.index(failed_from)
         if index > 0:
             self._after[shard_id] = sequences[index - 1]
+
+    def _tell_on_failure_destination(
+        self, arn: str, shard_id: str, records: list[dict[str, Any]], attempts: int
+    ) -> None:
+        """What Lambda sends the OnFailure destination for a stream batch it gave up on: where the records are,
+        not the records (they stay in the stream for a day, to be read back)."""
+        queue_url = self.subscription.on_failure_queue_url
+        if queue_url is None or self._sqs is None:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        record = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.subscription.function,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": str(first["SequenceNumber"]),
+                "endSequenceNumber": str(last["SequenceNumber"]),
+                "approximateArrivalOfFirstRecord": _iso(first.get("ApproximateCreationDateTime")),
+                "approximateArrivalOfLastRecord": _iso(last.get("ApproximateCreationDateTime")),
+                "batchSize": len(records),
+                "streamArn": arn,
+            },
+        }
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
 
     def _first_failure(self, result: Any, sequences: list[str]) -> str | None:
         if not self.subscription.report_batch_item_failures or not isinstance(result, dict):
@@ -142,6 +181,12 @@ class StreamReader:
             logger.error("batchItemFailures names unknown sequence numbers %r: the whole batch fails", failures)
             return sequences[0]
         return known[0] if known else None
+
+
+def _iso(created: Any) -> str | None:
+    if isinstance(created, datetime):
+        return created.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None
 
 
 class StreamPoller(PollLoop):
