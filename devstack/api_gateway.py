@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import fnmatch
+import gzip
 import json
 import logging
 import re
@@ -200,6 +201,15 @@ class ApiGatewayServer:
 
     def handle(self, stage: str, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:
         """Answer one request: status, headers, body, and what served it (for the access log)."""
+        status, headers, body, served_by = self._answer(stage, request)
+        match = self.router.match(stage, request.method, request.raw_path)
+        api = match.api if match else self._api_for_stage(stage)
+        if api is not None and _compresses(api.minimum_compression_size, request, headers, body):
+            headers = [*headers, ("Content-Encoding", "gzip")]
+            body = gzip.compress(body, mtime=0)
+        return status, headers, body, served_by
+
+    def _answer(self, stage: str, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:
         match = self.router.match(stage, request.method, request.raw_path)
         api = match.api if match else self._api_for_stage(stage)
         if api is None and self.deployment.apis:
@@ -485,6 +495,16 @@ def _proxy_response(result: Any, request: Request) -> tuple[int, list[tuple[str,
         payload = str(body).encode("utf-8")
     flat = [(name, value) for name, values in headers.items() for value in values]
     return status, [*flat, *_request_id_headers(request)], payload
+
+
+def _compresses(minimum: int | None, request: Request, headers: list[tuple[str, str]], body: bytes) -> bool:
+    """API Gateway's content encoding: gzip when the API sets MinimumCompressionSize, the client accepts gzip, the
+    answer is at least that large and the function did not encode it itself."""
+    if minimum is None or len(body) < minimum or _header(headers, "Content-Encoding"):
+        return False
+    accepted = ",".join(value for name, value in request.headers if name.lower() == "accept-encoding")
+    codings = {part.split(";", 1)[0].strip().lower() for part in accepted.split(",")}
+    return "gzip" in codings or "*" in codings
 
 
 def _request_id_headers(request: Request) -> list[tuple[str, str]]:

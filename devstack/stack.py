@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import logging
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -15,6 +18,7 @@ from devstack.api_gateway import ApiGatewayServer
 from devstack.infra import DEFAULT_STACK_NAME, Deployment, deploy
 from devstack.lambda_runtime import DEFAULT_CONCURRENCY, FunctionInvoker
 from devstack.moto_server import MotoServerProcess
+from devstack.polling import PollLoop
 from devstack.sqs_source import SqsPoller
 from devstack.stream_source import StreamPoller, StreamReader
 
@@ -54,10 +58,18 @@ class DevStack:
         sqs_wait_seconds: int = 1,
         failed_message_visibility_seconds: int | None = 0,
         concurrency: int = DEFAULT_CONCURRENCY,
+        function_environment: Mapping[str, Mapping[str, str]] | None = None,
+        secret_values: Mapping[str, Mapping[str, Any]] | None = None,
     ) -> None:
         """`failed_message_visibility_seconds`: how soon a message the import function failed is received
         again (0: at once, so retries and dead-lettering take seconds locally; None: the queue's own
-        visibility timeout, 90 minutes for the import queue, as on AWS)."""
+        visibility timeout, 90 minutes for the import queue, as on AWS).
+
+        `function_environment`: variables set over the template's, by function logical id, e.g.
+        {"BigCommerceSyncFunction": {"BIGCOMMERCE_API_URL": "http://127.0.0.1:8081"}} to point the sync at a
+        BigCommerce served on loopback. `secret_values`: the JSON put in the template's secrets, by logical id,
+        in place of the generated values (as a merchant puts theirs after deploying), e.g.
+        {"BigCommerceApiSecret": {"store_hash": "...", "access_token": "..."}}."""
         self.template_path = Path(template_path)
         self.stack_name = stack_name
         self.host = host
@@ -69,6 +81,8 @@ class DevStack:
         self._moto = MotoServerProcess(host, moto_port)
         self._deployment: Deployment | None = None
         self._concurrency = concurrency
+        self._function_environment = {name: dict(values) for name, values in (function_environment or {}).items()}
+        self._secret_values = dict(secret_values or {})
         self._invoker: FunctionInvoker | None = None
         self._api: ApiGatewayServer | None = None
         self._pollers: list[SqsPoller] = []
@@ -89,9 +103,11 @@ class DevStack:
             self._set_environment(local_aws, clear=_CLEARED_VARIABLES)
             # Clients made from now on read the variables above, not a session cached before.
             boto3.DEFAULT_SESSION = None
-            self._deployment = deploy(
+            deployment = deploy(
                 self.template_path, stack_name=self.stack_name, parameters=self.parameters, session=boto3.Session()
             )
+            self._deployment = self._with_environment(deployment)
+            self._seed_secrets()
             self._set_environment(self._deployment.shared_environment())
             invoker = self._invoker = FunctionInvoker(
                 self._deployment, environment=local_aws, concurrency=self._concurrency
@@ -122,6 +138,7 @@ class DevStack:
                         region=self.region,
                         dynamodb=self.client("dynamodb"),
                         streams=self.client("dynamodbstreams"),
+                        sqs=self.client("sqs"),
                     )
                 ).start()
                 for subscription in self._deployment.stream_subscriptions
@@ -188,16 +205,44 @@ class DevStack:
         )
 
     def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until every stream and SQS source has drained and finished its invocations (no sleeps).
+        """Block until every stream and SQS source is idle and none did any work meanwhile (no sleeps).
 
-        Streams first: what they deliver may queue messages (change events for the webhook) the SQS sources read.
+        One source's work feeds another's (an import writes prices, their stream records become change events,
+        EventBridge queues those for the webhook), so one pass over the sources is not enough: passes repeat until
+        every source has been seen idle in a pass in which none of them handled anything.
         """
-        for stream_poller in self._stream_pollers:
-            stream_poller.wait_until_idle(timeout)
-        for poller in self._pollers:
-            poller.wait_until_idle(timeout)
+        deadline = time.monotonic() + timeout
+        sources: list[PollLoop] = [*self._stream_pollers, *self._pollers]
+        while True:
+            busy = sum(source.busy_polls for source in sources)
+            marks = [source.mark() for source in sources]
+            for source, mark in zip(sources, marks, strict=True):
+                source.wait_idle_since(mark, max(0.0, deadline - time.monotonic()))
+            if sum(source.busy_polls for source in sources) == busy:
+                return
 
     # -- environment ---------------------------------------------------------------------------------------
+
+    def _with_environment(self, deployment: Deployment) -> Deployment:
+        unknown = sorted(set(self._function_environment) - set(deployment.functions))
+        if unknown:
+            raise KeyError(f"function_environment names functions the template does not have: {unknown}")
+        functions = {
+            logical_id: dataclasses.replace(
+                spec, environment={**spec.environment, **self._function_environment.get(logical_id, {})}
+            )
+            for logical_id, spec in deployment.functions.items()
+        }
+        return dataclasses.replace(deployment, functions=functions)
+
+    def _seed_secrets(self) -> None:
+        secrets = self.deployment.names_of_type("AWS::SecretsManager::Secret")
+        unknown = sorted(set(self._secret_values) - set(secrets))
+        if unknown:
+            raise KeyError(f"secret_values names secrets the template does not have: {unknown}")
+        client = self.client("secretsmanager")
+        for logical_id, value in self._secret_values.items():
+            client.put_secret_value(SecretId=secrets[logical_id], SecretString=json.dumps(value))
 
     def _set_environment(self, values: Mapping[str, str], *, clear: tuple[str, ...] = ()) -> None:
         for name in (*values, *clear):

@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tradeprice.api.access import Scope, caller_from
+from tradeprice.api.access import Scope, author_from, caller_from
 from tradeprice.api.console import (
     KeyCreatedOut,
     KeyIn,
@@ -31,6 +31,7 @@ from tradeprice.api.json import dump_json, parse_json
 from tradeprice.api.resolver import new_resolver
 from tradeprice.config import get_settings
 from tradeprice.data.objects import bucket_origin
+from tradeprice.domain.authors import acting_as
 from tradeprice.errors import NotFound
 from tradeprice.logic import keys, staff
 
@@ -179,4 +180,5 @@ def revoke_key(key_id: str) -> Response[str]:
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
 def lambda_handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-    return app.resolve(event, context)
+    with acting_as(author_from(event.get("requestContext"))):  # keys created or revoked name who did it
+        return app.resolve(event, context)

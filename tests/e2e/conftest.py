@@ -1,11 +1,13 @@
 """The local stack, started once per test session (once per xdist worker), driven over HTTP and real S3 puts.
 
 `python -m devstack` runs the same stack: moto's server as AWS with template.yaml's tables, bucket and queues, the
-template's API on localhost (the authorizer included), the import queue polled into the import function, each
-function in worker processes of its own. Every test names its own price lists, groups and customers (`unique`),
-so tests share the stack in any order.
-"""
+template's API on localhost (the authorizer included), the import queue polled into the import function, the
+record tables' streams read for the change-stream function, each function in worker processes of its own. Here it
+is deployed with a WebhookUrl (as `--parameter WebhookUrl=...` does), so every change event also reaches a webhook
+receiver on loopback. Every test names its own price lists, groups and customers (`unique`), so tests share the
+stack in any order."""
 
+import json
 import os
 import subprocess
 import sys
@@ -24,6 +26,8 @@ from devstack.stack import DevStack
 from devstack.testing import patched_environment
 from tests.conftest import reset_caches
 from tests.e2e.client import Api
+from tests.fake_bigcommerce import FakeBigCommerce, serve
+from tests.webhook_receiver import WebhookReceiver
 from tradeprice.data import jobs
 from tradeprice.domain.models import ImportJob
 from tradeprice.logic.imports import job_id_for
@@ -71,12 +75,51 @@ class StackEnvironment:
             yield
 
 
+BIGCOMMERCE_GROUPS = {"2": "e2e-bc-trade", "5": "e2e-bc-distributor"}
+"""The stack's BigCommerceMapping (BigCommerce customer group id → group): tests/e2e/test_platform_webhooks.py
+creates these groups."""
+BIGCOMMERCE_WEBHOOK_SECRET = "e2e-bigcommerce-webhook-secret"  # nosec B105 - the local stack's
+
+
 @pytest.fixture(scope="session")
-def _running_stack() -> Iterator[tuple[DevStack, StackEnvironment]]:
+def fake_bigcommerce() -> Iterator[FakeBigCommerce]:
+    """BigCommerce's Customers v3 API on loopback; the stack's BigCommerce sync calls it, never the network."""
+    with serve(FakeBigCommerce(store_hash="e2estore", access_token=f"e2e-{uuid.uuid4().hex}")) as fake:
+        yield fake
+
+
+@pytest.fixture(scope="session")
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """The merchant's webhook endpoint, on loopback: the stack is deployed with WebhookUrl pointing at it."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def _running_stack(
+    fake_bigcommerce: FakeBigCommerce, webhook_receiver: WebhookReceiver
+) -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
-    # Two sandboxes per function at most: concurrent requests to one function still run side by side.
-    with DevStack(api_port=0, moto_port=0, concurrency=2) as stack:
+    # Two sandboxes per function at most: concurrent requests to one function still run side by side. With a
+    # webhook, the template's rule, queue and webhook function exist and deliver every change event to it.
+    with DevStack(
+        api_port=0,
+        moto_port=0,
+        concurrency=2,
+        parameters={
+            "BigCommerceMapping": json.dumps({"groups": BIGCOMMERCE_GROUPS, "default_group": "base"}),
+            "WebhookUrl": webhook_receiver.url,
+        },
+        function_environment={"BigCommerceSyncFunction": {"BIGCOMMERCE_API_URL": fake_bigcommerce.url}},
+        secret_values={
+            "BigCommerceApiSecret": {
+                "store_hash": fake_bigcommerce.store_hash,
+                "access_token": fake_bigcommerce.access_token,
+            },
+            "BigCommerceWebhookSecret": {"webhook_secret": BIGCOMMERCE_WEBHOOK_SECRET},
+        },
+    ) as stack:
         after = dict(os.environ)
         environment = StackEnvironment(
             values={name: value for name, value in after.items() if before.get(name) != value},

@@ -37,9 +37,25 @@ import pytest
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
-DOCUMENTS = ["README.md", "docs/api.md", "docs/imports.md", "docs/auth.md"]
-LOCAL_API = "http://127.0.0.1:3000/dev"
 SHELLS = {"bash", "sh", "shell"}
+DEPLOYED = "deployed"
+"""A block fenced ```bash deployed acts on a stack deployed to AWS (its outputs, its secrets, a platform's admin
+API): shown, not run. Such a block must name what it acts on (a `<placeholder>`, `$STACK`, `sam deploy`)."""
+_NAMES_A_DEPLOYMENT = re.compile(r"<[A-Za-z][^>]*>|\$STACK\b|\$\(out |\bsam deploy\b")
+
+
+def _runs_commands(path: Path) -> bool:
+    return re.search(r"^ *```(bash|sh|shell)\s*$", path.read_text(encoding="utf-8"), re.MULTILINE) is not None
+
+
+DOCUMENTS = [
+    str(path.relative_to(ROOT))
+    for path in [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+    if _runs_commands(path)
+]
+"""Every document that shows a command to run here, found by reading them: a new page cannot be forgotten."""
+LOCAL_API = "http://127.0.0.1:3000/dev"
+LOCAL_AWS = "http://127.0.0.1:5000"
 NOT_RUN = {
     r"^make run\b": "the stack this test runs the commands against is what it starts",
     r"^make test\b": "this test is part of it",
@@ -67,16 +83,18 @@ def fenced_blocks(document: str) -> list[Block]:
     blocks: list[Block] = []
     lines = (ROOT / document).read_text(encoding="utf-8").splitlines()
     opened: tuple[int, str, tuple[str, ...]] | None = None
+    indent = 0  # a block inside a numbered step is indented with it
     body: list[str] = []
     for number, line in enumerate(lines, start=1):
-        fence = re.match(r"^```(.*)$", line)
+        fence = re.match(r"^( *)```(.*)$", line)
         if fence is None:
             if opened is not None:
-                body.append(line)
+                body.append(line[indent:] if line[:indent].isspace() else line.lstrip())
             continue
         if opened is None:
-            words = fence.group(1).split()
+            words = fence.group(2).split()
             opened = (number, words[0] if words else "", tuple(words[1:]))
+            indent = len(fence.group(1))
             body = []
         else:
             blocks.append(Block(document, opened[0], opened[1], opened[2], "\n".join(body)))
@@ -97,7 +115,7 @@ def runnable(block: Block) -> tuple[str, list[str]]:
         if not skipping:
             kept.append(line)
         continued = line.rstrip().endswith("\\") or (continued and line.count("'") % 2 == 0 and _open_quote(kept))
-    return "\n".join(kept).replace(LOCAL_API, "$API"), skipped
+    return "\n".join(kept).replace(LOCAL_API, "$API").replace(LOCAL_AWS, "$AWS_ENDPOINT_URL"), skipped
 
 
 def not_run(command: str) -> bool:
@@ -222,6 +240,19 @@ def text_matches(shown: str, actual: str) -> bool:
 # -- the tests -------------------------------------------------------------------------------------------------------
 
 
+def test_the_documents_that_show_commands_are_run_and_their_deployed_blocks_name_the_deployment():
+    documents = [str(path.relative_to(ROOT)) for path in [ROOT / "README.md", *(ROOT / "docs").rglob("*.md")]]
+    deployed = [
+        block
+        for document in documents
+        for block in fenced_blocks(document)
+        if block.language in SHELLS and DEPLOYED in block.flags
+    ]
+
+    assert {"README.md", "docs/api.md", "docs/imports.md", "docs/auth.md", "docs/console.md"} <= set(DOCUMENTS)
+    assert [f"{b.document}:{b.line}" for b in deployed if not _NAMES_A_DEPLOYMENT.search(b.text)] == []
+
+
 def test_the_documents_cite_nothing_outside_the_repository():
     cited = {
         str(path.relative_to(ROOT)): _CITED_OUTSIDE.findall(path.read_text(encoding="utf-8"))
@@ -235,7 +266,7 @@ def test_the_documents_cite_nothing_outside_the_repository():
 @pytest.mark.parametrize("document", DOCUMENTS)
 def test_every_command_a_document_shows_runs_and_shows_what_it_prints(document, demo_stack, tmp_path):
     blocks = fenced_blocks(document)
-    shells = [index for index, block in enumerate(blocks) if block.language in SHELLS]
+    shells = [index for index, block in enumerate(blocks) if block.language in SHELLS and DEPLOYED not in block.flags]
     assert shells, f"{document} shows no commands"
     environment = shell_environment(demo_stack)
     # curl reports each answer's status on stderr, after whatever the command prints.

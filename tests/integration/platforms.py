@@ -1,8 +1,8 @@
 """Platform webhook fixtures: the platforms' secrets in moto, signed deliveries, and a fake BigCommerce API.
 
-The fake BigCommerce is a real HTTP server on 127.0.0.1 (a free port), answering the Customers v3 route from
-the vendor sample in tests/fixtures/platforms; a test can make it fail the next calls (503, 429, a timeout) to
-see retries and the dead-letter queue. Nothing leaves the machine.
+The fake BigCommerce (tests/fake_bigcommerce.py) is a real HTTP server on 127.0.0.1 (a free port), answering the
+Customers v3 route from the vendor sample in tests/fixtures/platforms; a test can make it fail the next calls
+(503, 429, a timeout) to see retries and the dead-letter queue. Nothing leaves the machine.
 """
 
 import base64
@@ -11,13 +11,9 @@ import hashlib
 import hmac
 import json
 import os
-import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import boto3
 import pytest
@@ -25,12 +21,11 @@ import pytest
 from functions.bigcommerce_sync import app as bigcommerce_sync
 from functions.platform_webhooks import app as platform_webhooks
 from tests.conftest import load_event, reset_caches
+from tests.fake_bigcommerce import ACCESS_TOKEN, STORE_HASH, FakeBigCommerce, serve
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "platforms"
 SHOPIFY_SECRET = "test-shopify-app-secret"
 BIGCOMMERCE_SECRET = "test-bigcommerce-webhook-secret"
-STORE_HASH = "abc123store"
-ACCESS_TOKEN = "test-bigcommerce-token"
 
 
 def fixture(platform: str, name: str) -> Any:
@@ -41,69 +36,13 @@ def sign(body: str, secret: str = SHOPIFY_SECRET) -> str:
     return base64.b64encode(hmac.new(secret.encode(), body.encode(), hashlib.sha256).digest()).decode()
 
 
-@dataclass
-class FakeBigCommerce:
-    """GET /stores/<hash>/v3/customers?id:in=<id>: the customers it holds, after any failures queued."""
-
-    customers: dict[str, dict[str, Any]] = field(default_factory=dict)
-    failures: list[int] = field(default_factory=list)
-    """Statuses to answer before answering properly (one per call); 0 means: hang past the client's timeout."""
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    release: threading.Event = field(default_factory=threading.Event)
-
-    def handler(self) -> type[BaseHTTPRequestHandler]:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                url = urlsplit(self.path)
-                query = parse_qs(url.query)
-                fake.requests.append({"path": url.path, "query": query, "token": self.headers.get("X-Auth-Token")})
-                if fake.failures:
-                    status = fake.failures.pop(0)
-                    if status == 0:
-                        fake.release.wait(5)
-                        return
-                    self._send(status, {"status": status, "title": "fake failure"}, {"X-Rate-Limit-Time-Reset-Ms": "1"})
-                    return
-                if url.path != f"/stores/{STORE_HASH}/v3/customers" or self.headers.get("X-Auth-Token") != ACCESS_TOKEN:
-                    self._send(401, {"status": 401, "title": "Unauthorized"})
-                    return
-                wanted = query.get("id:in", [""])[0].split(",")
-                data = [fake.customers[i] for i in wanted if i in fake.customers]
-                self._send(200, {"data": data, "meta": {}})
-
-            def _send(self, status: int, document: Any, headers: dict[str, str] | None = None) -> None:
-                body = json.dumps(document).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                for name, value in (headers or {}).items():
-                    self.send_header(name, value)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args: Any) -> None:
-                return
-
-        return Handler
-
-
 @pytest.fixture
 def fake_bigcommerce(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeBigCommerce]:
-    fake = FakeBigCommerce()
-    server = ThreadingHTTPServer(("127.0.0.1", 0), fake.handler())
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    monkeypatch.setenv("BIGCOMMERCE_API_URL", f"http://127.0.0.1:{server.server_address[1]}")
-    monkeypatch.setenv("BIGCOMMERCE_TIMEOUT_SECONDS", "0.5")
-    reset_caches()
-    try:
+    with serve(FakeBigCommerce()) as fake:
+        monkeypatch.setenv("BIGCOMMERCE_API_URL", fake.url)
+        monkeypatch.setenv("BIGCOMMERCE_TIMEOUT_SECONDS", "0.5")
+        reset_caches()
         yield fake
-    finally:
-        fake.release.set()
-        server.shutdown()
-        server.server_close()
 
 
 @pytest.fixture

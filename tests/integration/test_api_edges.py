@@ -64,7 +64,7 @@ def test_a_lone_surrogate_is_refused_and_never_echoed_raw(call_api):
     response["body"].encode("utf-8")  # strictly encodable: no surrogate left in it
 
 
-@pytest.mark.parametrize("version", ["1e127", "1e-131", "1" * 40, "-1"])
+@pytest.mark.parametrize("version", ["1e127", "1e-131", "1" * 40, "-1", '"-5"', '"-0.5"'])
 def test_a_source_version_dynamodb_cannot_store_is_a_422_naming_it(call_api, version):
     text = '{"name": "Trade", "currency": "GBP", "source_version": ' + version + "}"
     body = problem(call_api("ingest_api/put-price-list", body=text), 422)

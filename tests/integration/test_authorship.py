@@ -4,6 +4,7 @@ The change-stream function reads this attribute from each stream record's image,
 what every change event and history entry names as its author.
 """
 
+import json
 from typing import Any
 
 import boto3
@@ -106,3 +107,58 @@ def test_writes_made_in_worker_threads_carry_the_author(stack) -> None:
         item = _raw(get_settings().customers_table, reference.CUSTOMERS.key(customer.id))
         assert item is not None
         assert _author(item) == {"kind": "integration", "id": "netsuite", "name": "erp", "request": "r1"}
+
+
+def test_a_staff_members_writes_name_them(stack) -> None:
+    # Given a staff member signed in to the console (the authorizer names them `staff:<email>`)
+    from functions.ingest_api import app as ingest_api
+    from tests.conftest import LambdaContext, load_event
+
+    staff = {"principal": "staff:jo@merchant.example", "scopes": "read write"}
+    event = load_event("ingest_api/put-price-list")
+    event["requestContext"]["authorizer"] = staff
+
+    # When they write through the API (as the console does)
+    assert ingest_api.lambda_handler(event, LambdaContext())["statusCode"] in {200, 201}
+
+    # Then the stored list names them, not "unattributed"
+    slug = event["pathParameters"]["slug"]
+    item = _raw(get_settings().price_lists_table, reference.PRICE_LISTS.key(slug))
+    assert item is not None
+    assert _author(item) == {
+        "kind": "staff",
+        "id": "jo@merchant.example",
+        "name": "jo@merchant.example",
+        "request": event["requestContext"]["requestId"],
+    }
+
+
+def test_a_key_an_admin_creates_in_the_console_names_the_admin(stack):
+    # Given an admin signed in to the console
+    from functions.console import app as console
+    from tests.conftest import LambdaContext, load_event
+
+    event = load_event("ingest_api/put-price-list")
+    event.update(
+        resource="/v1/keys",
+        path="/v1/keys",
+        httpMethod="POST",
+        pathParameters=None,
+        body=json.dumps({"name": "storefront", "scopes": ["read"]}),
+    )
+    event["requestContext"].update(resourcePath="/v1/keys", httpMethod="POST")
+    event["requestContext"]["authorizer"] = {"principal": "staff:ann@merchant.example", "scopes": "admin read write"}
+
+    # When the admin creates a key
+    response = console.lambda_handler(event, LambdaContext())
+
+    # Then the stored key names the admin as its author
+    assert response["statusCode"] == 201, response["body"]
+    item = _raw(get_settings().api_keys_table, {"key_id": {"S": json.loads(response["body"])["id"]}})
+    assert item is not None
+    assert _author(item) | {"request": "…"} == {
+        "kind": "staff",
+        "id": "ann@merchant.example",
+        "name": "ann@merchant.example",
+        "request": "…",
+    }

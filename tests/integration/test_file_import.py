@@ -104,10 +104,13 @@ def test_bad_rows_are_reported_under_the_files_own_headers_and_good_rows_importe
         ("3", "Unit Price", "abc"),
         ("4", "Unit Price", "'-1"),  # Excel-safe: a cell starting with - would be a formula
         ("6", "Min Qty", "5"),  # D-4's only row is at 5: its ladder has no quantity-1 tier
-        ("8", "Min Qty", "10"),
+        ("8", "Unit Price", "0.80"),
     ]
     assert "no price at quantity 1" in rows[2]["reason"]
-    assert "repeats the tier at line 7" in rows[3]["reason"]
+    assert (
+        rows[3]["reason"]
+        == "A-1 at qty 10 is already priced 0.90 on line 7, which is kept; this row's 0.80 was ignored"
+    )
     assert stored_ladder("A-1") == [(1, "1.00"), (10, "0.90")]
     assert stored_ladder("=HYPERLINK(1)") == [(1, "2.00")]  # a SKU is data; only the report guards against formulas
     assert stored_ladder("D-4") is None
@@ -301,9 +304,10 @@ CORPUS_IMPORTS = [
     ("bom-crlf.csv", "prices/trade/", "succeeded", (3, 3, 0, 0), []),
     ("quoted-newlines.csv", "prices/trade/", "succeeded", (3, 3, 0, 0), []),
     ("formula-cells.csv", "prices/trade/", "partially_succeeded", (5, 3, 0, 2), [("4", "price"), ("5", "price")]),
-    ("duplicate-skus.csv", "prices/trade/", "partially_succeeded", (6, 4, 0, 2), [("6", "qty"), ("7", "qty")]),
+    ("duplicate-skus.csv", "prices/trade/", "partially_succeeded", (6, 5, 0, 1), [("6", "price")]),
     ("blank-lines.csv", "prices/trade/", "succeeded", (2, 2, 0, 0), []),
     ("extra-columns.csv", "prices/trade/", "succeeded", (2, 2, 0, 0), []),
+    ("shifted-cells.csv", "prices/trade/", "partially_succeeded", (4, 2, 0, 2), [("2", "column D"), ("4", "column D")]),
     ("title-row.csv", "prices/trade/", "succeeded", (1, 1, 0, 0), []),
     (
         "tier-columns.csv",

@@ -4,6 +4,7 @@ A small SAM project is written to a temporary directory, with handlers that echo
 """
 
 import base64
+import gzip
 import http.client
 import json
 import os
@@ -33,6 +34,7 @@ Resources:
     Properties:
       StageName: !Ref Stage
       BinaryMediaTypes: ["application~1octet-stream"]
+      MinimumCompressionSize: 1024
       Cors:
         AllowOrigin: "'https://shop.example'"
         AllowMethods: "'GET,POST'"
@@ -319,6 +321,18 @@ def test_base64_bodies_and_multi_value_headers_are_written_back(call):
     assert response.body == bytes([0, 255, 1])
     assert response.headers.get_all("Set-Cookie") == ["a=1", "b=2"]
     assert response.headers["Content-Type"] == "application/octet-stream"
+
+
+def test_answers_over_the_minimum_compression_size_are_gzipped_for_clients_that_accept_it(call):
+    gzipped = call("GET", "/test/v1/open/ABC", headers=[("Accept-Encoding", "br, gzip;q=0.8")])
+    plain = call("GET", "/test/v1/open/ABC")
+    small = call("GET", "/test/v1/binary", headers=[("Accept-Encoding", "gzip")])
+
+    assert gzipped.headers["Content-Encoding"] == "gzip"
+    assert json.loads(gzip.decompress(gzipped.body))["event"]["pathParameters"] == {"sku": "ABC"}
+    assert len(plain.body) >= 1024
+    assert plain.headers["Content-Encoding"] is None
+    assert (small.headers["Content-Encoding"], small.body) == (None, bytes([0, 255, 1]))
 
 
 # -- gateway responses -------------------------------------------------------------------------------------------

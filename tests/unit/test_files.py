@@ -74,6 +74,12 @@ def csv_bytes(text: str, encoding: str = "utf-8") -> list[bytes]:
 
 # The corpus: prices ----------------------------------------------------------------------------------------------
 
+ONE_ROW = "in this layout a SKU has one row"
+SHIFTED = (
+    "a value holding the delimiter unquoted (or a decimal comma in a comma-separated file) splits in two and shifts "
+    "the cells after it; quote that value, or clear what is beyond the header"
+)
+
 PRICE_CORPUS = [
     pytest.param(
         "excel-cp1252-pounds.csv",
@@ -131,14 +137,17 @@ PRICE_CORPUS = [
         {},
         [
             ("trade", "BOLT-M8", "1:0.48 100:0.44", (2, 4)),
-            ("trade", "DRILL-18V", "1:33.61", (3,)),
+            ("trade", "DRILL-18V", "1:33.61", (3, 7)),
             ("trade", "HAMMER-16OZ", "1:12.00", (5,)),
         ],
         [
-            (6, "qty", "repeats the tier at line 4 for BOLT-M8"),
-            (7, "qty", "repeats the tier at line 3 for DRILL-18V"),
+            (
+                6,
+                "price",
+                "BOLT-M8 at qty 100 is already priced 0.44 on line 4, which is kept; this row's 0.40 was ignored",
+            )
         ],
-        id="non-adjacent-rows-merge-and-repeated-tiers-are-rejected",
+        id="non-adjacent-rows-merge-a-conflicting-tier-is-rejected-naming-both-prices-a-repeat-is-merged",
     ),
     pytest.param(
         "blank-lines.csv",
@@ -153,6 +162,16 @@ PRICE_CORPUS = [
         [("trade", "BOLT-M8", "1:0.48", (2,)), ("trade", "DRILL-18V", "1:33.61", (3,))],
         [],
         id="extra-columns-are-ignored",
+    ),
+    pytest.param(
+        "shifted-cells.csv",
+        {},
+        [("trade", "W-2", "1:4.20", (3,)), ("trade", "W-4", "1:1.10", (5,))],
+        [
+            (2, "column D", "the row has 4 values for 3 columns: " + SHIFTED),
+            (4, "column D", "the row has 4 values for 3 columns: " + SHIFTED),
+        ],
+        id="a-row-with-more-values-than-the-header-is-rejected-not-read-shifted",
     ),
     pytest.param(
         "x100-slip.csv",
@@ -175,7 +194,11 @@ PRICE_CORPUS = [
         [
             (4, "Price 3", "repeats quantity 10 of 'Price 2'"),
             (5, "Qty 2", "has no price in 'Price 2'"),
-            (6, "SKU", "SKU BOLT-M8 already has a row (line 2); in this layout a SKU has one"),
+            (
+                6,
+                "SKU",
+                "SKU BOLT-M8 already has a row (line 2), which is kept; this row was ignored: " + ONE_ROW,
+            ),
             (7, "Price", "CHISEL-SET: no price at quantity 1; every ladder needs one"),
         ],
         id="tier-per-column-numbered-pairs",
@@ -839,7 +862,11 @@ def test_in_the_tier_layout_the_first_row_of_a_sku_is_its_row_even_when_it_is_re
     assert records == []
     assert rejections == [
         (2, "Price 1+", "is not a number"),
-        (3, "SKU", "SKU A already has a row (line 2); in this layout a SKU has one"),
+        (
+            3,
+            "SKU",
+            "SKU A already has a row (line 2), which is kept; this row was ignored: " + ONE_ROW,
+        ),
     ]
 
 
@@ -861,6 +888,90 @@ def test_a_file_without_a_list_column_or_folder_list_reads_records_without_a_lis
     assert records == [(None, "A", "1:1", (2,))]
     with pytest.raises(InvalidFile, match="'Trade' is not a price list slug"):
         read(csv_bytes("sku,price\nA,1\n"), default_list="Trade")
+
+
+# Repeated tiers ----------------------------------------------------------------------------------------------------
+
+
+def test_a_repeated_tier_at_another_price_is_rejected_naming_the_kept_and_the_ignored_price():
+    body = "sku,price,qty,price list\nA,0.44,100,trade\nA,0.48,1,trade\nA,0.40,100,trade\n"
+    records, rejections, rows = read(csv_bytes(body))
+    assert records == [("trade", "A", "1:0.48 100:0.44", (2, 3))]
+    assert rejections == [
+        (
+            4,
+            "price",
+            "A on list trade at qty 100 is already priced 0.44 on line 2, which is kept; this row's 0.40 was ignored",
+        )
+    ]
+    assert rows == 3
+
+
+def test_a_tier_repeated_at_the_same_price_is_merged_not_rejected_whatever_its_spelling():
+    # A user who pastes a row twice expects no failure; 12.5 and 12.50 are one price (the first spelling stands)
+    records, rejections, rows = read(csv_bytes("sku,price,qty\nA,12.50,1\nA,9,10\nA,12.5,1\nA,9.00,10\nA,12.50,\n"))
+    assert (records, rejections, rows) == ([("trade", "A", "1:12.50 10:9", (2, 3, 4, 5, 6))], [], 5)
+
+
+def test_repeated_rows_of_a_ladder_without_a_quantity_1_tier_are_each_rejected():
+    records, rejections, _ = read(csv_bytes("sku,price,qty\nA,9,10\nA,9,10\n"))
+    assert records == []
+    assert [line for line, _, _ in rejections] == [2, 3]
+
+
+# Rows wider than the header --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("delimiter", [",", ";", "\t", "|"])
+@pytest.mark.parametrize("layout", ["sku{d}description{d}price", "sku{d}description{d}price{d}price 10+"])
+def test_a_delimited_row_with_a_value_beyond_the_header_is_rejected_in_every_delimiter(delimiter, layout):
+    # Given a value holding the delimiter unquoted: every cell after it moves one column right
+    header = layout.format(d=delimiter)
+    width = header.count(delimiter) + 1
+    shifted = delimiter.join(["W-1", "Washers 8", "10", *["3.50"] * (width - 2)])
+    ok = delimiter.join(["W-2", "Nuts", *["4.20"] * (width - 2)])
+    trailing = ok.replace("W-2", "W-3") + delimiter * 3  # Excel's empty cells beyond the header
+    records, rejections, rows = read(csv_bytes(f"{header}\n{shifted}\n{ok}\n{trailing}\n"), delimiter=delimiter)
+    letter = "ABCDE"[width]
+    assert rejections == [(2, f"column {letter}", f"the row has {width + 1} values for {width} columns: " + SHIFTED)]
+    assert [sku for _, sku, _, _ in records] == ["W-2", "W-3"]
+    assert rows == 3
+
+
+def test_a_shifted_row_names_the_first_cell_beyond_the_header_and_its_value_in_the_report():
+    table = open_table(csv_bytes("sku,price,,\nA,1,,\nB,2,,x,y\n"), FileFormat.CSV)
+    with read_prices(table, default_list="trade") as reader:
+        items = list(reader)
+    assert items == [
+        Rejection(3, "column D", "x", "the row has 5 values for 2 columns: " + SHIFTED),
+        PriceRecord("trade", "A", ((1, Decimal(1)),), (2,)),
+    ]
+
+
+def test_other_kinds_refuse_a_shifted_row_too():
+    table = open_table(
+        csv_bytes("Account Number,Company Name,Email\nC-1,Acme, Ltd,a@acme.example\nC-2,Bolt Co,b@b.example,,\n"),
+        FileFormat.CSV,
+    )
+    with read_records(table, ImportKind.CUSTOMERS) as reader:
+        items = list(reader)
+    assert items[0] == Rejection(2, "column D", "a@acme.example", "the row has 4 values for 3 columns: " + SHIFTED)
+    assert isinstance(items[1], Record)
+    assert items[1].data["email"] == "b@b.example"
+
+
+def test_an_xlsx_cell_beyond_the_header_is_an_unheaded_note_and_ignored():
+    # A workbook cell cannot spill into its neighbour: nothing is shifted, the note column has no header
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["sku", "price"])
+    sheet.append(["A", 1.5, "check with supplier"])
+    data = io.BytesIO()
+    workbook.save(data)
+    records, rejections, _ = read([data.getvalue()], FileFormat.XLSX)
+    assert (records, rejections) == ([("trade", "A", "1:1.5", (2,))], [])
 
 
 # The window: non-adjacent rows, bounded memory ----------------------------------------------------------------------
@@ -897,7 +1008,12 @@ def test_a_repeated_sku_row_beyond_the_window_in_the_tier_layout_is_still_reject
     text = "SKU,Price 1+,Price 10+\n" + "".join(f"S{n},1,0.9\n" for n in range(300)) + "S0,2,1.8\n"
     items = list(read_prices(open_table(csv_bytes(text), FileFormat.CSV), default_list="trade", window=16))
     assert [item for item in items if isinstance(item, Rejection)] == [
-        Rejection(302, "SKU", "S0", "SKU S0 already has a row (an earlier row); in this layout a SKU has one")
+        Rejection(
+            302,
+            "SKU",
+            "S0",
+            "SKU S0 already has a row (an earlier row), which is kept; this row was ignored: " + ONE_ROW,
+        )
     ]
 
 

@@ -18,6 +18,15 @@ def test_price_keeps_the_decimal_exactly_as_entered():
     assert str(price.tiers[0].price) == "33.61"
 
 
+@pytest.mark.parametrize("version", ["-5", "-0.5", " -5", -5, Decimal("-5")])
+def test_a_negative_source_version_is_refused_as_text_or_number(version):
+    # A string is read as a number version (never a time), so "-5" is as negative as -5
+    for model, data in ((Price, a_price()), (PriceList, {"slug": "trade", "name": "Trade", "currency": "GBP"})):
+        with pytest.raises(ValidationError) as error:
+            model.model_validate({**data, "source_version": version})
+        assert all(e["loc"][0] == "source_version" for e in error.value.errors())
+
+
 def test_tiers_are_sorted_by_min_qty():
     price = Price.model_validate(a_price(tiers=[{"min_qty": 100, "price": "0.45"}, {"min_qty": 1, "price": "0.50"}]))
     assert [tier.min_qty for tier in price.tiers] == [1, 100]

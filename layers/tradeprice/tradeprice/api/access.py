@@ -70,11 +70,15 @@ def caller_from(request_context: dict[str, Any] | None) -> Caller:
 
 
 def author_from(request_context: dict[str, Any] | None) -> Author:
-    """Who a request's writes are by: its API key (id and name), grouped by the request's id."""
+    """Who a request's writes are by: its API key (id and name) or the signed-in staff member, grouped by the
+    request's id."""
     context = request_context or {}
     authorizer = context.get("authorizer") or {}
     principal = str(authorizer.get("principal") or "")
     request = context.get("requestId") or None
+    if principal.startswith("staff:"):
+        email = principal.removeprefix("staff:")
+        return Author("staff", email, name=email, request=request)
     if not principal.startswith("key:"):
         # No key behind the request: its route refuses to write, or (the Linnworks push) names the key itself.
         return replace(UNATTRIBUTED, request=request)

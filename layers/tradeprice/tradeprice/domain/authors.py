@@ -17,14 +17,15 @@ from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from typing import Any, Literal
 
-AuthorKind = Literal["api_key", "import", "integration", "system"]
+AuthorKind = Literal["api_key", "staff", "import", "integration", "system"]
 
 
 @dataclass(frozen=True, slots=True)
 class Author:
     kind: AuthorKind
     id: str
-    """The API key's id, the import job's id, the integration's system name, or what a system actor is."""
+    """The API key's id, the staff member's email, the import job's id, the integration's system name, or what a
+    system actor is."""
     name: str | None = None
     """A readable name: the API key's name (also for an integration, whose payload came with a key)."""
     request: str | None = None

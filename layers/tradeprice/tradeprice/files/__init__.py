@@ -60,7 +60,12 @@ A file-level problem (unreadable, empty, a required column missing or ambiguous,
 a SKU's rows too far apart) raises tradeprice.errors.InvalidFile. A row-level one is a `Rejection(line, column,
 value, reason)` and the row is not used: a price that is no number, negative, over 6 decimals or 12 whole digits,
 in the wrong currency; a quantity that is not a whole number ≥ 1; a SKU or list slug the model would refuse; a tier
-repeated for a SKU; a second row for a SKU in the tier-per-column layout; a ladder without a quantity-1 tier.
+repeated for a SKU at another price (the first row's stands, and the reason names both prices); a second row for
+a SKU in the tier-per-column layout; a ladder without a quantity-1 tier; in a CSV, a row with a value beyond the
+header's last column (`W-1,Washers 8,10,3.50` under `sku,description,price`: an unquoted delimiter or decimal
+comma shifted its cells, so it is refused, never read shifted; empty cells beyond the header are fine, and in an
+XLSX, where nothing can shift, such a cell is an unheaded note, ignored). A tier repeated at the same price (`12.5`
+on one row, `12.50` on another) is no problem: it is merged into one tier and both rows count as read into it.
 Cells like `=HYPERLINK(…)` are data: a SKU keeps them as written, a price cell holding one is no number, and
 `write_report` neutralises them so Excel never runs them.
 """

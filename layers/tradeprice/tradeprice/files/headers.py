@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from tradeprice.domain.currencies import MINOR_UNITS
 from tradeprice.domain.models import ImportKind
 from tradeprice.errors import InvalidFile
+from tradeprice.files.rejection import Rejection
 
 STRONG, WEAK = 2, 1
 
@@ -249,6 +250,46 @@ class Columns:
     @property
     def tier_layout(self) -> bool:
         return bool(self.tiers)
+
+    @property
+    def width(self) -> int:
+        """How many cells a row may hold: up to the header's last named column (trailing empty header cells, as
+        Excel writes `sku,price,,`, name nothing)."""
+        for index in range(len(self.headers) - 1, -1, -1):
+            if self.headers[index]:
+                return index + 1
+        return 0
+
+    def overflow(self, line: int, row: Sequence[str]) -> Rejection | None:
+        """A delimited row with a value beyond the header's last column, or None. Its cells are shifted: a value
+        holding the delimiter unquoted (`Washers 8,10` in a comma file, a decimal comma `3,50`) splits into two
+        cells and every cell after it lands one column to the right, so `W-1,Washers 8,10,3.50` under
+        `sku,description,price` would store 10. The whole row is refused, never read shifted. Empty cells beyond
+        the header (`a,b,c,,`) are fine."""
+        width = self.width
+        for index in range(width, len(row)):
+            value = row[index].strip()
+            if value:
+                values = max(i for i in range(len(row)) if row[i].strip()) + 1
+                return Rejection(
+                    line,
+                    f"column {column_letter(index)}",
+                    value,
+                    f"the row has {values} values for {width} columns: a value holding the delimiter unquoted (or "
+                    "a decimal comma in a comma-separated file) splits in two and shifts the cells after it; quote "
+                    "that value, or clear what is beyond the header",
+                )
+        return None
+
+
+def column_letter(index: int) -> str:
+    """0 → A, 25 → Z, 26 → AA: a column as a spreadsheet names it."""
+    letters = ""
+    index += 1
+    while index:
+        index, rest = divmod(index - 1, 26)
+        letters = chr(65 + rest) + letters
+    return letters
 
 
 def is_header(kind: ImportKind, cells: Sequence[str]) -> bool:

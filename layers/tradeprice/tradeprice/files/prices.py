@@ -27,6 +27,7 @@ this stops with a clear message.
 """
 
 import re
+import sys
 from array import array
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -43,7 +44,7 @@ from tradeprice.errors import InvalidFile
 from tradeprice.files.headers import Columns, find_header, lookup
 from tradeprice.files.numbers import FAST_MONEY, POINT, NumberFormat, json_scalar_text, parse_money, parse_quantity
 from tradeprice.files.rejection import Rejection
-from tradeprice.files.tables import CellTable, ObjectTable, Table
+from tradeprice.files.tables import CellTable, FileFormat, ObjectTable, Table
 
 DEFAULT_WINDOW = 50_000
 MAX_TIERS = 100
@@ -160,6 +161,9 @@ class PriceReader:
         else:
             self.columns = Columns(headers=list(_JSON_FIELDS), fields={name: i for i, name in enumerate(_JSON_FIELDS)})
         self.layout: Layout = "columns" if self.columns.tier_layout else "long"
+        # Cells beyond the header refuse a delimited row (Columns.overflow); an XLSX cell cannot spill into its
+        # neighbour, so there a value beyond the header is an unheaded note column, ignored like any other
+        self._row_width = self.columns.width if _delimited(table) else sys.maxsize
 
     def close(self) -> None:
         self.table.close()
@@ -205,6 +209,8 @@ class PriceReader:
         emitted = self._emitted
         sku_ok = _SKU.fullmatch
         cap = self._window + self._window // 8
+        row_width = self._row_width
+        overflow = self.columns.overflow
         last_line = 0
         for item in rows:
             if isinstance(item, Rejection):  # a JSON line that is no object
@@ -214,6 +220,12 @@ class PriceReader:
                 yield item
                 continue
             line, row = item
+            if len(row) > row_width:
+                shifted = overflow(line, row)
+                if shifted is not None:
+                    self.rows_read += 1
+                    yield shifted
+                    continue
             if len(row) < width:
                 if not any(cell.strip() for cell in row):
                     continue
@@ -293,9 +305,19 @@ class PriceReader:
                 quantities = ladder[1::3]
                 if qty in quantities:
                     position = 3 * quantities.index(qty)
-                    earlier = ladder[0] + ladder[position] if position else ladder[0]
-                    yield Rejection(line, qty_h, qty_text or "1", f"repeats the tier at line {earlier} for {sku}")
-                    continue
+                    kept = ladder[position + 2]
+                    if kept != price and Decimal(kept) != Decimal(price):
+                        earlier = ladder[0] + ladder[position] if position else ladder[0]
+                        on = _on(slug if li >= 0 else None)
+                        yield Rejection(
+                            line,
+                            price_h,
+                            price_text,
+                            f"{sku}{on} at qty {qty} is already priced {kept} on line {earlier}, which is kept; "
+                            f"this row's {price} was ignored",
+                        )
+                        continue
+                    # the same price again (`12.5` and `12.50` alike) is no conflict: one tier, both lines read
                 if extras:
                     problem = self._check_extras(key, line, row, extras)
                     if problem is not None:
@@ -368,13 +390,15 @@ class PriceReader:
             return PriceRecord(slug, sku, ((1, price if type(price) is Decimal else Decimal(price)),), (ladder[0],))
         first = ladder[0]
         lines = [first, *(first + offset for offset in ladder[3::3])]
-        rows = sorted(zip(ladder[1::3], ladder[2::3], lines, strict=True))
+        read = sorted(zip(ladder[1::3], ladder[2::3], lines, strict=True), key=_qty_line)
+        # a tier repeated at the same price (the reader refused other repeats) is one tier: its first row's
+        rows = [row for row, before in zip(read, [(0, None, 0), *read], strict=False) if row[0] != before[0]]
         problem = _ladder_problem(rows, extras)
         if problem is not None:
             header = self.columns.header("qty" if "qty" in self.columns.fields else "price")
             on = _on(slug if type(key) is tuple else None)
             return [
-                Rejection(line, header, str(qty), f"{sku}{on}: {problem}") for qty, _, line in sorted(rows, key=_line)
+                Rejection(line, header, str(qty), f"{sku}{on}: {problem}") for qty, _, line in sorted(read, key=_line)
             ]
         return PriceRecord(
             slug,
@@ -396,12 +420,18 @@ class PriceReader:
         numbers = self.numbers
         fast = FAST_MONEY[numbers.decimal_comma].fullmatch
         cap = self._window + self._window // 8
+        row_width = self._row_width
         for line, row in rows:
             if len(row) < width:
                 row = row + [""] * (width - len(row))
             if not any(cell.strip() for cell in row):
                 continue
             self.rows_read += 1
+            if len(row) > row_width:
+                shifted = self.columns.overflow(line, row)
+                if shifted is not None:
+                    yield shifted
+                    continue
             sku = row[si].strip()
             if not sku:
                 yield Rejection(line, sku_h, "", "SKU is required")
@@ -421,7 +451,11 @@ class PriceReader:
                 where = f"line {earlier}" if earlier is not None else "an earlier row"
                 on = _on(slug if li >= 0 else None)
                 yield Rejection(
-                    line, sku_h, sku, f"SKU {sku}{on} already has a row ({where}); in this layout a SKU has one"
+                    line,
+                    sku_h,
+                    sku,
+                    f"SKU {sku}{on} already has a row ({where}), which is kept; this row was ignored: in this "
+                    "layout a SKU has one row",
                 )
                 continue
             if len(self._recent) >= cap:
@@ -529,6 +563,10 @@ class PriceReader:
                 yield line, row
 
 
+def _delimited(table: Table) -> bool:
+    return isinstance(table, CellTable) and table.format is FileFormat.CSV
+
+
 _BAD_SKU = "is not a valid SKU (at most 128 characters, no control characters)"
 
 
@@ -538,6 +576,10 @@ def _on(slug: str | None) -> str:
 
 def _line(row: tuple[int, Any, int]) -> int:
     return row[2]
+
+
+def _qty_line(row: tuple[int, Any, int]) -> tuple[int, int]:
+    return row[0], row[2]
 
 
 def _ladder_problem(rows: list[tuple[int, Any, int]], extras: Extras) -> str | None:

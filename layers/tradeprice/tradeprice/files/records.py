@@ -8,6 +8,7 @@ customer and product-rule files, whose rows are partial updates (see PARTIAL_KIN
 convert is passed on as written, for the model to reject with its own message.
 """
 
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from itertools import pairwise
@@ -19,7 +20,7 @@ from tradeprice.domain.models import BASE_GROUP, Customer, CustomerGroup, Import
 from tradeprice.files.headers import STRONG, Columns, find_header, lookup
 from tradeprice.files.numbers import POINT, NumberFormat, plain_number
 from tradeprice.files.rejection import Rejection
-from tradeprice.files.tables import CellTable, ObjectTable, Table
+from tradeprice.files.tables import CellTable, FileFormat, ObjectTable, Table
 
 MODELS: dict[ImportKind, type[BaseModel]] = {
     ImportKind.PRICE_LISTS: PriceList,
@@ -91,10 +92,17 @@ class RecordReader:
             yield from self._objects(self.table)
             return
         fields = sorted(self.columns.fields.items(), key=lambda item: item[1])
+        # as in price files: a delimited row with cells beyond the header is shifted (Columns.overflow)
+        row_width = self.columns.width if self.table.format is FileFormat.CSV else sys.maxsize
         for line, row in self.table.rows:
             if not any(cell.strip() for cell in row):
                 continue
             self.rows_read += 1
+            if len(row) > row_width:
+                shifted = self.columns.overflow(line, row)
+                if shifted is not None:
+                    yield shifted
+                    continue
             data: dict[str, Any] = {}
             for name, index in fields:
                 text = row[index].strip() if index < len(row) else ""

@@ -8,7 +8,7 @@ pass; a retried invocation writes it again, which the write path answers `unchan
 
     payload, lines = read_payload(key, body)             # lines: record index → the file's line (jsonl)
     applied = ingest("cin7", "products", payload, options)
-    written, unchanged, rejections = outcome(applied, lines)
+    written, unchanged, rejections = outcome(applied, lines)    # skipped records are report rows, not unchanged
 """
 
 import json
@@ -74,20 +74,28 @@ def ingest(system: str, resource: str, payload: Any, options: Options) -> Applie
 
 def outcome(applied: Applied, lines: list[int] | None) -> tuple[int, int, list[Rejection]]:
     """(records written, records unchanged, report rows): a rejected record's row per native field at fault, its
-    line the record number (1-based), or for .jsonl the file's line."""
+    line the record number (1-based), or for .jsonl the file's line. A skipped record (nothing in it is carried,
+    e.g. an obsolete product) is no more unchanged than it is written: it is reported, a row per warning saying
+    why (`skipped: …`), and counts as rejected. Stale records are unchanged: what is stored is newer and stands."""
     written = unchanged = 0
     rejections: list[Rejection] = []
     for result in applied.results:
         if result.status in WRITTEN:
             written += 1
-        elif result.status != "error":
-            unchanged += 1  # unchanged, stale, skipped: nothing written
             continue
+        if result.status not in {"error", "skipped"}:
+            unchanged += 1  # unchanged, stale: nothing written, what is stored stands
+            continue
+        line = lines[result.index] if lines is not None else result.index + 1
+        if result.status == "skipped":
+            warnings = result.warnings or [{"field": "record", "reason": "nothing in the record is carried"}]
+            rejections.extend(_row(line, warning, "skipped: ") for warning in warnings)
         else:
-            line = lines[result.index] if lines is not None else result.index + 1
-            for error in result.errors or [{"field": "record", "reason": "refused"}]:
-                value = error.get("value")
-                rejections.append(
-                    Rejection(line, str(error["field"]), "" if value is None else str(value), str(error["reason"]))
-                )
+            errors = result.errors or [{"field": "record", "reason": "refused"}]
+            rejections.extend(_row(line, error) for error in errors)
     return written, unchanged, rejections
+
+
+def _row(line: int, error: dict[str, Any], prefix: str = "") -> Rejection:
+    value = error.get("value")
+    return Rejection(line, str(error["field"]), "" if value is None else str(value), prefix + str(error["reason"]))
