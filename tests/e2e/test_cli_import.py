@@ -140,7 +140,7 @@ def test_the_installed_command_reads_the_api_and_key_from_the_environment(local_
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "succeeded" in done.stdout
-    assert ladder(api, keys, price_list, "ENV-1") == [(1, "4.20")]
+    assert ladder(api, keys, price_list, "ENV-1") == [(1, "4.2")]
 
 
 def test_missing_api_settings_are_a_usage_error(tmp_path, capsys, monkeypatch):

@@ -321,7 +321,7 @@ def test_a_list_exported_as_csv_imports_back_unchanged(
     lines = exported.splitlines()
     assert lines[0] == "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version"
     assert sorted(lines[1:]) == [
-        "BOLT-M8,1,0.50,,,,",
+        "BOLT-M8,1,0.5,,,,",  # sent as 0.50: stored in its one canonical form
         "BOLT-M8,100,0.45,,,,",
         "NUT-M8,1,0.12,box,,,",
         "WASHER M8/10,1,0.0525,,,,",

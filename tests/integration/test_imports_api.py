@@ -136,7 +136,7 @@ def test_a_second_upload_through_the_same_url_is_its_own_job_with_the_same_optio
         first["key"],
     )
     assert stored_ladder("A") is None
-    assert stored_ladder("B") == [(1, "2.00")]
+    assert stored_ladder("B") == [(1, "2")]
 
 
 @pytest.mark.parametrize(
