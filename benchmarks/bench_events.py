@@ -14,126 +14,19 @@ EventBridge calls is subtracted (moto answers in-process, so its work would othe
 printed, never asserted.
 """
 
-import os
-import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "template.yaml"
+from benchmarks.metering import CallMeter, moto_stack, on_path
+
 CHANGES = 1000
 
 
 def main(argv: list[str]) -> None:
-    for path in (str(ROOT / "layers" / "tradeprice"), str(ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
-    with _stack():
+    on_path()
+    # One worker: calls run one at a time, so the CPU inside them can be told apart from the function's.
+    with moto_stack(workers=1):
         _run()
-
-
-@contextmanager
-def _stack() -> Iterator[None]:
-    from moto import mock_aws
-
-    from devstack.infra import deploy
-    from devstack.moto_server import make_dynamodb_writes_atomic
-    from tradeprice.config import get_settings
-    from tradeprice.data import aws, bus, reference_cache
-
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-2",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            # One worker: calls run one at a time, so the CPU inside them can be told apart from the function's.
-            "DYNAMODB_MAX_WORKERS": "1",
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    make_dynamodb_writes_atomic()
-    try:
-        with mock_aws():
-            deployment = deploy(TEMPLATE, stack_name="tradeprice-bench")
-            os.environ.update(deployment.merged_environment())
-            os.environ["EVENT_BUS_NAME"] = deployment.physical_name("EventBus")
-            for clear in (
-                get_settings.cache_clear,
-                aws.dynamodb.cache_clear,
-                aws.client_config.cache_clear,
-                bus.events.cache_clear,
-                reference_cache.clear,
-            ):
-                clear()
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-class _Meter:
-    """Counts calls by service and operation on the given clients, and the process CPU spent inside them."""
-
-    def __init__(self, clients: dict[str, Any]) -> None:
-        self.clients = clients
-        self.calls: Counter[str] = Counter()
-        self.write_units = 0.0
-        self.cpu_inside = 0.0
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def attached(self) -> Iterator["_Meter"]:
-        originals = {name: client._make_api_call for name, client in self.clients.items()}
-
-        def metered(service: str) -> Any:
-            def call(operation: str, params: dict[str, Any]) -> Any:
-                started = time.process_time()
-                try:
-                    return originals[service](operation, params)
-                finally:
-                    with self._lock:
-                        self.calls[f"{service} {operation}"] += 1
-                        self.cpu_inside += time.process_time() - started
-                        self.write_units += _write_units(operation, params)
-
-            return call
-
-        for name, client in self.clients.items():
-            client._make_api_call = metered(name)
-        try:
-            yield self
-        finally:
-            for name, client in self.clients.items():
-                client._make_api_call = originals[name]
-
-
-def _size(value: Any) -> int:
-    kind, inner = next(iter(value.items()))
-    if kind in {"S", "B"}:
-        return len(inner.encode() if isinstance(inner, str) else inner)
-    if kind == "N":
-        return len(inner) // 2 + 1
-    if kind == "M":
-        return 3 + sum(len(name) + _size(item) for name, item in inner.items())
-    if kind == "L":
-        return 3 + sum(_size(item) for item in inner)
-    return 1
-
-
-def _write_units(operation: str, params: dict[str, Any]) -> float:
-    if operation == "BatchWriteItem":
-        items = [r["PutRequest"]["Item"] for rs in params["RequestItems"].values() for r in rs if "PutRequest" in r]
-        return sum(-(-sum(len(n) + _size(v) for n, v in item.items()) // 1024) for item in items)
-    if operation == "UpdateItem":
-        return 1
-    return 0
 
 
 def _write_prices(requests: int) -> list[dict[str, Any]]:
@@ -179,7 +72,7 @@ def _measure(label: str, records: list[dict[str, Any]]) -> None:
         events_sent += len(entries)
         return bus.publish(entries)
 
-    with _Meter({"DynamoDB": dynamodb(), "EventBridge": bus.events()}).attached() as meter:
+    with CallMeter({"DynamoDB": dynamodb(), "EventBridge": bus.events()}).attached() as meter:
         started = time.process_time()
         outcome = changes.process(records, publish=publish)
         cpu = time.process_time() - started - meter.cpu_inside

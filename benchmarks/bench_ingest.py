@@ -22,171 +22,30 @@ Figures are printed, never asserted.
 """
 
 import json
-import os
-import sys
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-TEMPLATE = ROOT / "template.yaml"
+from benchmarks.metering import CallMeter, moto_stack, on_path
+
 RECORDS = 1000
 LIST_RECORDS = 50
 """Lists and groups are written one request each: this many, reported per 1,000."""
 
 
 def main(argv: list[str]) -> None:
-    for path in (str(ROOT / "layers" / "tradeprice"), str(ROOT)):
-        if path not in sys.path:
-            sys.path.insert(0, path)
-    for workers in ("8", "1"):
-        with _stack(workers):
+    on_path()
+    for workers in (8, 1):
+        with moto_stack(workers=workers):
             _run(workers)
-    with _stack("8"):
+    with moto_stack(workers=8):
         _write_costs()
 
 
-@contextmanager
-def _stack(workers: str) -> Iterator[None]:
-    from moto import mock_aws
+def _meter() -> CallMeter:
+    from tradeprice.data.aws import dynamodb
 
-    from devstack.infra import deploy
-    from devstack.moto_server import make_dynamodb_writes_atomic
-    from tradeprice.config import get_settings
-    from tradeprice.data import aws, reference_cache
-
-    saved = dict(os.environ)
-    os.environ.update(
-        {
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_DEFAULT_REGION": "eu-west-2",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "DYNAMODB_MAX_WORKERS": workers,
-        }
-    )
-    os.environ.pop("AWS_ENDPOINT_URL", None)
-    make_dynamodb_writes_atomic()
-    try:
-        with mock_aws():
-            os.environ.update(deploy(TEMPLATE, stack_name="tradeprice-bench").merged_environment())
-            os.environ["POWERTOOLS_LOG_LEVEL"] = "WARNING"
-            os.environ["POWERTOOLS_METRICS_DISABLED"] = "true"  # EMF lines would bury the figures
-            for clear in (
-                get_settings.cache_clear,
-                aws.dynamodb.cache_clear,
-                aws.client_config.cache_clear,
-                reference_cache.clear,
-            ):
-                clear()
-            yield
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
-
-
-class _Meter:
-    """Counts DynamoDB calls by kind, the most in flight at once, and the process CPU spent inside them."""
-
-    def __init__(self) -> None:
-        self.calls: Counter[str] = Counter()
-        self.in_flight = self.peak = 0
-        self.cpu_inside = 0.0
-        self.read_units = self.write_units = 0.0
-        self._lock = threading.Lock()
-
-    @contextmanager
-    def attached(self) -> Iterator[None]:
-        from tradeprice.data.aws import dynamodb
-
-        client: Any = dynamodb()
-        original = client._make_api_call
-
-        def metered(operation: str, params: dict[str, Any]) -> Any:
-            with self._lock:
-                self.calls[operation] += 1
-                self.in_flight += 1
-                self.peak = max(self.peak, self.in_flight)
-            started = time.process_time()
-            response: Any = None
-            try:
-                response = original(operation, params)
-                return response
-            finally:
-                reads, writes = _units(operation, params, response or {})
-                with self._lock:
-                    self.in_flight -= 1
-                    self.cpu_inside += time.process_time() - started
-                    self.read_units += reads
-                    self.write_units += writes
-
-        client._make_api_call = metered
-        try:
-            yield
-        finally:
-            client._make_api_call = original
-
-
-def _size(value: Any) -> int:
-    """An attribute value's size as DynamoDB counts it (strings and binary by length, numbers ~ digits / 2)."""
-    kind, inner = next(iter(value.items()))
-    if kind in {"S", "B"}:
-        return len(inner.encode() if isinstance(inner, str) else inner)
-    if kind == "N":
-        return len(inner) // 2 + 1
-    if kind == "M":
-        return 3 + sum(len(name) + _size(item) for name, item in inner.items())
-    if kind == "L":
-        return 3 + sum(_size(item) for item in inner)
-    if kind in {"SS", "NS", "BS"}:
-        return sum(len(str(item)) for item in inner)
-    return 1
-
-
-def _item_size(item: dict[str, Any]) -> int:
-    return sum(len(name) + _size(value) for name, value in item.items())
-
-
-def _read_units(items: list[dict[str, Any]], consistent: bool, asked: int = 0) -> float:
-    units = sum(-(-_item_size(item) // 4096) for item in items) + max(0, asked - len(items))
-    return units * (1 if consistent else 0.5)
-
-
-def _units(operation: str, params: dict[str, Any], response: dict[str, Any]) -> tuple[float, float]:
-    """(read units, write units) of one call, as DynamoDB bills them."""
-    if operation == "GetItem":
-        return _read_units([response["Item"]] if "Item" in response else [], bool(params.get("ConsistentRead")), 1), 0
-    if operation == "BatchGetItem":
-        reads = 0.0
-        for table, asked in params["RequestItems"].items():
-            found = response.get("Responses", {}).get(table, [])
-            reads += _read_units(found, bool(asked.get("ConsistentRead")), len(asked["Keys"]))
-        return reads, 0
-    if operation in {"Scan", "Query"}:
-        size = sum(_item_size(item) for item in response.get("Items", []))
-        return max(1, -(-size // 4096)) * (1 if params.get("ConsistentRead") else 0.5), 0
-    if operation == "PutItem":
-        return 0, -(-_item_size(params["Item"]) // 1024)
-    if operation in {"DeleteItem", "UpdateItem"}:
-        return 0, 1
-    if operation == "BatchWriteItem":
-        writes = 0
-        for requests in params["RequestItems"].values():
-            for request in requests:
-                put = request.get("PutRequest")
-                writes += -(-_item_size(put["Item"]) // 1024) if put else 1
-        return 0, writes
-    if operation == "TransactWriteItems":
-        writes = 0
-        for action in params["TransactItems"]:
-            put = action.get("Put")
-            writes += 2 * (-(-_item_size(put["Item"]) // 1024) if put else 1)
-        return 0, writes
-    return 0, 0
+    return CallMeter({"DynamoDB": dynamodb()})
 
 
 def _event(method: str, path: str, body: Any, slug: str = "trade") -> dict[str, Any]:
@@ -243,12 +102,12 @@ def _customers(version: int) -> dict[str, Any]:
     }
 
 
-def _run(workers: str) -> None:
+def _run(workers: int) -> None:
     from functions.ingest_api import app
     from tests.conftest import LambdaContext
 
-    def send(method: str, path: str, body: Any) -> tuple[dict[str, Any], _Meter, float]:
-        meter = _Meter()
+    def send(method: str, path: str, body: Any) -> tuple[dict[str, Any], CallMeter, float]:
+        meter = _meter()
         with meter.attached():
             started = time.process_time()
             response = app.lambda_handler(_event(method, path, body), LambdaContext())
@@ -266,9 +125,9 @@ def _run(workers: str) -> None:
             response, meter, total = send(method, path, body(version))
             summary = json.loads(response["body"])["summary"]
             handler_ms = (total - meter.cpu_inside) * 1000
-            calls = ", ".join(f"{kind} {count}" for kind, count in sorted(meter.calls.items()))
+            calls = ", ".join(f"{kind} {count}" for kind, count in sorted(meter.operations("DynamoDB").items()))
             line = f"  {name:16} {label:12} HTTP {response['statusCode']}  {summary}"
-            if workers == "1":
+            if workers == 1:
                 per_record = handler_ms * 1000 / RECORDS
                 print(
                     f"{line}\n      handler CPU (DynamoDB excluded) {handler_ms:7.1f} ms = {per_record:6.1f} µs/record"
@@ -326,7 +185,7 @@ def _write_costs() -> None:
     print(f"  {'kind':16} {'case':12} {'calls':>7} {'RCU':>8} {'WCU':>8}   | {'calls':>6} {'RCU':>6} {'WCU':>6}")
     for kind, send in kinds:
         for label, version in (("new", 1), ("unchanged", 1), ("all changed", 2)):
-            meter = _Meter()
+            meter = _meter()
             with meter.attached():
                 count, sizes = send(version)
             scale = 1000 / count

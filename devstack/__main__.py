@@ -78,6 +78,8 @@ def main(argv: list[str] | None = None) -> int:
         if not args.no_seed and not stop_requested.is_set():
             try:
                 seed(stack.api_url, keys.write)
+                # The demo data's stream records become history and events before anyone asks for them.
+                stack.wait_until_idle(timeout=120)
                 seeded = True
             except (SeedError, OSError) as error:
                 print(f"\nSeeding the demo data failed: {error}\n", file=sys.stderr)

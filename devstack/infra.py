@@ -170,6 +170,10 @@ class StreamSubscription:
     """The table's physical name (its stream ARN is read from the table: moto labels it at creation)."""
     batch_size: int
     report_batch_item_failures: bool
+    maximum_retry_attempts: int = -1
+    """Retries of a failing batch before it is given up (-1: until the records expire, Lambda's default)."""
+    on_failure_queue_url: str | None = None
+    """The SQS queue told about a batch given up on (DestinationConfig.OnFailure), or None."""
 
 
 @dataclass(frozen=True)
@@ -660,6 +664,8 @@ def _describe(path: Path, template: Mapping[str, Any], resolver: Resolver) -> De
                         batch_size=int(resolver.resolve(event_properties.get("BatchSize", 100))),
                         report_batch_item_failures="ReportBatchItemFailures"
                         in (resolver.resolve(event_properties.get("FunctionResponseTypes")) or []),
+                        maximum_retry_attempts=int(resolver.resolve(event_properties.get("MaximumRetryAttempts", -1))),
+                        on_failure_queue_url=_on_failure_queue_url(resolver, event_properties),
                     )
                 )
             else:
@@ -688,6 +694,13 @@ def _describe(path: Path, template: Mapping[str, Any], resolver: Resolver) -> De
         stream_subscriptions=tuple(stream_subscriptions),
         python_paths=tuple(python_paths),
     )
+
+
+def _on_failure_queue_url(resolver: Resolver, event_properties: Mapping[str, Any]) -> str | None:
+    on_failure = (event_properties.get("DestinationConfig") or {}).get("OnFailure") or {}
+    if "Destination" not in on_failure:
+        return None
+    return str(resolver.ref(_logical_target(on_failure["Destination"])))
 
 
 def _logical_target(value: Any, *, default: str | None = None) -> str:

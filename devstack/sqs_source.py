@@ -4,21 +4,21 @@ Messages go to the handler as a real-shaped SQS event; those it does not report 
 deleted, the others are left to become visible again, so the queue's redrive policy moves poison messages to
 the dead-letter queue after maxReceiveCount receives. A handler that raises fails the whole batch.
 
-Tests wait for the queue to drain with `wait_until_idle()`: it returns once a receive that started after the
-call found the queue empty with no invocation in flight, so no sleeps are needed.
+Tests wait for the queue to drain with `wait_until_idle()` (devstack.polling's loop): it returns once a receive
+that started after the call found the queue empty, the invocations before it finished, so no sleeps are needed.
 """
 
 from __future__ import annotations
 
 import base64
 import logging
-import threading
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import boto3
 
 from devstack.infra import SqsSubscription
+from devstack.polling import PollLoop
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
@@ -95,7 +95,7 @@ def failed_message_ids(result: Any, message_ids: Sequence[str], *, report_batch_
     return {item for item in ids if isinstance(item, str)}
 
 
-class SqsPoller:
+class SqsPoller(PollLoop):
     """One background thread receiving from a queue and invoking a function, until stopped."""
 
     def __init__(
@@ -110,89 +110,30 @@ class SqsPoller:
     ) -> None:
         """`failed_visibility_seconds`: how soon failed messages are seen again; None keeps the queue's visibility
         timeout (as Lambda does), a small value lets a local run see retries and dead-lettering in seconds."""
+        # A receive long-polls for `wait_seconds`, so an empty one needs no pause after it.
+        super().__init__(f"sqs-{subscription.queue}->{subscription.function}")
         self.subscription = subscription
         self._invoke = invoke
         self._region = region
         self._sqs: SQSClient = sqs or boto3.client("sqs", region_name=region)
         self._wait_seconds = wait_seconds
         self._failed_visibility_seconds = failed_visibility_seconds
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._state = threading.Condition()
-        self._polls_started = 0
-        self._last_idle_poll = 0
-        self._in_flight = 0
-        self.invocations = 0
 
-    def start(self) -> SqsPoller:
-        self._stopping.clear()
-        self._thread = threading.Thread(
-            target=self._run, name=f"sqs-{self.subscription.queue}->{self.subscription.function}", daemon=True
-        )
-        self._thread.start()
-        return self
+    def describe_busy(self) -> str:
+        return f"{self.subscription.queue} still had messages or a running {self.subscription.function}"
 
-    def stop(self, timeout: float = 30) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            if self._thread.is_alive():
-                logger.warning("%s is still running its handler; leaving it behind", self._thread.name)
-            self._thread = None
-        with self._state:
-            self._state.notify_all()
-
-    def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until the queue has been seen empty after this call with nothing in flight.
-
-        Raises TimeoutError if that takes longer than `timeout` seconds, RuntimeError if the poller is stopped.
-        """
-        with self._state:
-            if self._thread is None:
-                raise RuntimeError("the poller is not running")
-            polls_before = self._polls_started
-            idle = self._state.wait_for(lambda: self._last_idle_poll > polls_before or self._stopping.is_set(), timeout)
-            if self._stopping.is_set():
-                raise RuntimeError("the poller stopped")
-            if not idle:
-                raise TimeoutError(
-                    f"{self.subscription.queue} still had messages or a running {self.subscription.function} "
-                    f"after {timeout} s"
-                )
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._state:
-                self._polls_started += 1
-                poll = self._polls_started
-            try:
-                messages = self._sqs.receive_message(
-                    QueueUrl=self.subscription.queue_url,
-                    MaxNumberOfMessages=min(self.subscription.batch_size, 10),
-                    WaitTimeSeconds=self._wait_seconds,
-                    MessageSystemAttributeNames=["All"],
-                    MessageAttributeNames=["All"],
-                ).get("Messages", [])
-            except Exception:
-                if self._stopping.is_set():
-                    break
-                logger.exception("receiving from %s failed; retrying", self.subscription.queue)
-                self._stopping.wait(1)
-                continue
-            if not messages:
-                with self._state:
-                    if self._in_flight == 0:
-                        self._last_idle_poll = poll
-                        self._state.notify_all()
-                continue
-            with self._state:
-                self._in_flight += 1
-            try:
-                self._process(messages)
-            finally:
-                with self._state:
-                    self._in_flight -= 1
-                    self.invocations += 1
+    def poll_once(self) -> bool:
+        messages = self._sqs.receive_message(
+            QueueUrl=self.subscription.queue_url,
+            MaxNumberOfMessages=min(self.subscription.batch_size, 10),
+            WaitTimeSeconds=self._wait_seconds,
+            MessageSystemAttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        ).get("Messages", [])
+        if not messages:
+            return True
+        self._process(messages)
+        return False
 
     def _process(self, messages: list[MessageTypeDef]) -> None:
         subscription = self.subscription

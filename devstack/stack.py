@@ -6,6 +6,7 @@ import dataclasses
 import json
 import logging
 import os
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
@@ -17,6 +18,7 @@ from devstack.api_gateway import ApiGatewayServer
 from devstack.infra import DEFAULT_STACK_NAME, Deployment, deploy
 from devstack.lambda_runtime import DEFAULT_CONCURRENCY, FunctionInvoker
 from devstack.moto_server import MotoServerProcess
+from devstack.polling import PollLoop
 from devstack.sqs_source import SqsPoller
 from devstack.stream_source import StreamPoller, StreamReader
 
@@ -136,6 +138,7 @@ class DevStack:
                         region=self.region,
                         dynamodb=self.client("dynamodb"),
                         streams=self.client("dynamodbstreams"),
+                        sqs=self.client("sqs"),
                     )
                 ).start()
                 for subscription in self._deployment.stream_subscriptions
@@ -202,14 +205,21 @@ class DevStack:
         )
 
     def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until every stream and SQS source has drained and finished its invocations (no sleeps).
+        """Block until every stream and SQS source is idle and none did any work meanwhile (no sleeps).
 
-        Streams first: what they deliver may queue messages (change events for the webhook) the SQS sources read.
+        One source's work feeds another's (an import writes prices, their stream records become change events,
+        EventBridge queues those for the webhook), so one pass over the sources is not enough: passes repeat until
+        every source has been seen idle in a pass in which none of them handled anything.
         """
-        for stream_poller in self._stream_pollers:
-            stream_poller.wait_until_idle(timeout)
-        for poller in self._pollers:
-            poller.wait_until_idle(timeout)
+        deadline = time.monotonic() + timeout
+        sources: list[PollLoop] = [*self._stream_pollers, *self._pollers]
+        while True:
+            busy = sum(source.busy_polls for source in sources)
+            marks = [source.mark() for source in sources]
+            for source, mark in zip(sources, marks, strict=True):
+                source.wait_idle_since(mark, max(0.0, deadline - time.monotonic()))
+            if sum(source.busy_polls for source in sources) == busy:
+                return
 
     # -- environment ---------------------------------------------------------------------------------------
 

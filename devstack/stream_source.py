@@ -3,23 +3,26 @@
 Each shard is read in order from its start (TRIM_HORIZON); new records go to the handler as a real-shaped
 DynamoDB stream event (epoch-seconds ApproximateCreationDateTime, the stream's ARN in eventSourceARN). With
 ReportBatchItemFailures, the first failed sequence number the handler reports is where the next read starts; a
-handler that raises fails the whole batch. A batch that keeps failing is given up after `max_attempts` deliveries
-(on AWS it would be described in the on-failure destination) so that one poison record cannot stop the shard.
+handler that raises fails the whole batch. A batch that keeps failing is given up after the template's
+MaximumRetryAttempts retries, so that one poison record cannot stop the shard, and the event source's OnFailure
+queue is told where the records were, in the shape Lambda sends.
 
 `StreamReader.poll()` reads and delivers whatever is new, once: tests call it directly, in process, to play the
-part of Lambda after a write. `StreamPoller` runs it on a thread for the local stack; `wait_until_idle()` returns
-once a poll that started after the call found nothing new, so no sleeps are needed.
+part of Lambda after a write. `StreamPoller` runs it on a thread for the local stack (devstack.polling's loop);
+`wait_until_idle()` returns once a poll that started after the call found nothing new, so no sleeps are needed.
 """
 
 from __future__ import annotations
 
+import json
 import logging
-import threading
+import uuid
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from devstack.infra import StreamSubscription
+from devstack.polling import PollLoop
 
 __all__ = ["StreamPoller", "StreamReader", "stream_event"]
 
@@ -61,22 +64,31 @@ class StreamReader:
         region: str,
         dynamodb: Any,
         streams: Any,
-        max_attempts: int = 3,
+        sqs: Any = None,
+        max_attempts: int | None = None,
     ) -> None:
         self.subscription = subscription
         self._invoke = invoke
         self._region = region
         self._dynamodb = dynamodb
         self._streams = streams
-        self._max_attempts = max_attempts
+        retries = subscription.maximum_retry_attempts
+        # Lambda retries "until the records expire" (a day) when no maximum is set; locally 10 tries stand for it.
+        self._max_attempts = max_attempts if max_attempts is not None else (retries + 1 if retries >= 0 else 10)
+        self._sqs = sqs
         self._after: dict[str, str] = {}
         """Per shard: the last sequence number delivered (or given up on)."""
         self._attempts: dict[str, int] = {}
+        self._stream_arn: str | None = None
+        """The table's stream, read once: a table's stream stays while the table does (this reader's lifetime)."""
         self.invocations = 0
 
     def poll(self) -> int:
         """Deliver every record that is new since the last poll; returns how many were read."""
-        arn = self._dynamodb.describe_table(TableName=self.subscription.table)["Table"].get("LatestStreamArn")
+        if self._stream_arn is None:
+            table = self._dynamodb.describe_table(TableName=self.subscription.table)["Table"]
+            self._stream_arn = table.get("LatestStreamArn")
+        arn = self._stream_arn
         if not arn:
             return 0
         read = 0
@@ -120,6 +132,7 @@ class StreamReader:
         attempts = self._attempts.get(shard_id, 0) + 1
         if attempts >= self._max_attempts:
             logger.error("%s: giving up on stream records from %s", self.subscription.function, failed_from)
+            self._tell_on_failure_destination(arn, shard_id, records[sequences.index(failed_from) :], attempts)
             self._after[shard_id] = sequences[-1]
             self._attempts.pop(shard_id, None)
             return
@@ -127,6 +140,37 @@ class StreamReader:
         index = sequences.index(failed_from)
         if index > 0:
             self._after[shard_id] = sequences[index - 1]
+
+    def _tell_on_failure_destination(
+        self, arn: str, shard_id: str, records: list[dict[str, Any]], attempts: int
+    ) -> None:
+        """What Lambda sends the OnFailure destination for a stream batch it gave up on: where the records are,
+        not the records (they stay in the stream for a day, to be read back)."""
+        queue_url = self.subscription.on_failure_queue_url
+        if queue_url is None or self._sqs is None:
+            return
+        first, last = records[0]["dynamodb"], records[-1]["dynamodb"]
+        record = {
+            "requestContext": {
+                "requestId": str(uuid.uuid4()),
+                "functionArn": self.subscription.function,
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": attempts,
+            },
+            "responseContext": {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"},
+            "version": "1.0",
+            "timestamp": datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": str(first["SequenceNumber"]),
+                "endSequenceNumber": str(last["SequenceNumber"]),
+                "approximateArrivalOfFirstRecord": _iso(first.get("ApproximateCreationDateTime")),
+                "approximateArrivalOfLastRecord": _iso(last.get("ApproximateCreationDateTime")),
+                "batchSize": len(records),
+                "streamArn": arn,
+            },
+        }
+        self._sqs.send_message(QueueUrl=queue_url, MessageBody=json.dumps(record))
 
     def _first_failure(self, result: Any, sequences: list[str]) -> str | None:
         if not self.subscription.report_batch_item_failures or not isinstance(result, dict):
@@ -139,61 +183,28 @@ class StreamReader:
         return known[0] if known else None
 
 
-class StreamPoller:
+def _iso(created: Any) -> str | None:
+    if isinstance(created, datetime):
+        return created.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return None
+
+
+class StreamPoller(PollLoop):
     """One background thread polling a table's stream for a function, until stopped."""
 
-    def __init__(self, reader: StreamReader, *, interval_seconds: float = 0.2) -> None:
-        self.reader = reader
-        self._interval = interval_seconds
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._state = threading.Condition()
-        self._polls_started = 0
-        self._last_idle_poll = 0
-
-    def start(self) -> StreamPoller:
-        self._stopping.clear()
-        subscription = self.reader.subscription
-        self._thread = threading.Thread(
-            target=self._run, name=f"stream-{subscription.table}->{subscription.function}", daemon=True
+    # Six tables polled every half second is some forty calls a second to moto; Lambda itself waits up to the
+    # batching window (1 to 5 seconds here) before invoking, so a local half second delays nothing it would not.
+    def __init__(self, reader: StreamReader, *, interval_seconds: float = 0.5) -> None:
+        subscription = reader.subscription
+        super().__init__(
+            f"stream-{subscription.table}->{subscription.function}",
+            idle_interval_seconds=interval_seconds,
+            error_backoff_seconds=interval_seconds,
         )
-        self._thread.start()
-        return self
+        self.reader = reader
 
-    def stop(self, timeout: float = 30) -> None:
-        self._stopping.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-        with self._state:
-            self._state.notify_all()
+    def poll_once(self) -> bool:
+        return self.reader.poll() == 0
 
-    def wait_until_idle(self, timeout: float = 30) -> None:
-        """Block until a poll that started after this call found nothing new."""
-        with self._state:
-            if self._thread is None:
-                raise RuntimeError("the poller is not running")
-            before = self._polls_started
-            idle = self._state.wait_for(lambda: self._last_idle_poll > before or self._stopping.is_set(), timeout)
-            if self._stopping.is_set():
-                raise RuntimeError("the poller stopped")
-            if not idle:
-                raise TimeoutError(f"{self.reader.subscription.table}'s stream still had records after {timeout} s")
-
-    def _run(self) -> None:
-        while not self._stopping.is_set():
-            with self._state:
-                self._polls_started += 1
-                poll = self._polls_started
-            try:
-                read = self.reader.poll()
-            except Exception:
-                if self._stopping.is_set():
-                    break
-                logger.exception("reading %s's stream failed; retrying", self.reader.subscription.table)
-                read = -1
-            if read == 0:
-                with self._state:
-                    self._last_idle_poll = poll
-                    self._state.notify_all()
-                self._stopping.wait(self._interval)
+    def describe_busy(self) -> str:
+        return f"{self.reader.subscription.table}'s stream still had records"

@@ -8,9 +8,9 @@ here, against its secret in Secrets Manager, before its body is parsed; anything
 customers are written at once (Shopify waits at most 5 s); BigCommerce's callback carries only an id, so it is
 queued for the sync function (functions/bigcommerce_sync), which fetches the customer with retries.
 
-A delivery whose customer cannot be stored (no email, an unknown group in the rules) is answered 200 with
-`status: rejected` and the fields at fault, logged and counted: answering 4xx would only make the platform retry
-the same payload for hours and then switch the webhook off.
+A delivery whose customer cannot be stored (an unknown group in the rules, an email another customer has) is
+answered 200 with `status: rejected` and the fields at fault, logged and counted: answering 4xx would only make
+the platform retry the same payload for hours and then switch the webhook off.
 """
 
 import base64

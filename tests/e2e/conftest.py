@@ -1,10 +1,11 @@
 """The local stack, started once per test session (once per xdist worker), driven over HTTP and real S3 puts.
 
 `python -m devstack` runs the same stack: moto's server as AWS with template.yaml's tables, bucket and queues, the
-template's API on localhost (the authorizer included), the import queue polled into the import function, each
-function in worker processes of its own. Every test names its own price lists, groups and customers (`unique`),
-so tests share the stack in any order.
-"""
+template's API on localhost (the authorizer included), the import queue polled into the import function, the
+record tables' streams read for the change-stream function, each function in worker processes of its own. Here it
+is deployed with a WebhookUrl (as `--parameter WebhookUrl=...` does), so every change event also reaches a webhook
+receiver on loopback. Every test names its own price lists, groups and customers (`unique`), so tests share the
+stack in any order."""
 
 import json
 import os
@@ -26,6 +27,7 @@ from devstack.testing import patched_environment
 from tests.conftest import reset_caches
 from tests.e2e.client import Api
 from tests.fake_bigcommerce import FakeBigCommerce, serve
+from tests.webhook_receiver import WebhookReceiver
 from tradeprice.data import jobs
 from tradeprice.domain.models import ImportJob
 from tradeprice.logic.imports import job_id_for
@@ -87,15 +89,28 @@ def fake_bigcommerce() -> Iterator[FakeBigCommerce]:
 
 
 @pytest.fixture(scope="session")
-def _running_stack(fake_bigcommerce: FakeBigCommerce) -> Iterator[tuple[DevStack, StackEnvironment]]:
+def webhook_receiver() -> Iterator[WebhookReceiver]:
+    """The merchant's webhook endpoint, on loopback: the stack is deployed with WebhookUrl pointing at it."""
+    with WebhookReceiver() as receiver:
+        yield receiver
+
+
+@pytest.fixture(scope="session")
+def _running_stack(
+    fake_bigcommerce: FakeBigCommerce, webhook_receiver: WebhookReceiver
+) -> Iterator[tuple[DevStack, StackEnvironment]]:
     before = dict(os.environ)
     fresh_execution_environment()
-    # Two sandboxes per function at most: concurrent requests to one function still run side by side.
+    # Two sandboxes per function at most: concurrent requests to one function still run side by side. With a
+    # webhook, the template's rule, queue and webhook function exist and deliver every change event to it.
     with DevStack(
         api_port=0,
         moto_port=0,
         concurrency=2,
-        parameters={"BigCommerceMapping": json.dumps({"groups": BIGCOMMERCE_GROUPS, "default_group": "base"})},
+        parameters={
+            "BigCommerceMapping": json.dumps({"groups": BIGCOMMERCE_GROUPS, "default_group": "base"}),
+            "WebhookUrl": webhook_receiver.url,
+        },
         function_environment={"BigCommerceSyncFunction": {"BIGCOMMERCE_API_URL": fake_bigcommerce.url}},
         secret_values={
             "BigCommerceApiSecret": {

@@ -133,7 +133,7 @@ def test_a_staff_members_writes_name_them(stack) -> None:
     }
 
 
-def test_a_key_an_admin_creates_in_the_console_names_the_admin(stack) -> None:
+def test_a_key_an_admin_creates_in_the_console_names_the_admin(stack):
     # Given an admin signed in to the console
     from functions.console import app as console
     from tests.conftest import LambdaContext, load_event

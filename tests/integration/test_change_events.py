@@ -127,3 +127,47 @@ def test_a_redelivered_stream_batch_adds_no_history(changes: ChangeStream, lambd
 def _history_items() -> list[dict[str, Any]]:
     items = boto3.client("dynamodb").scan(TableName=get_settings().history_table)["Items"]
     return sorted((item for item in items if not item["pk"]["S"].startswith("budget#")), key=lambda i: i["sk"]["S"])
+
+
+def test_a_batch_that_keeps_failing_is_retried_as_the_template_says_then_described_on_the_dlq(stack, lambda_context):
+    # Given the change-stream function failing on every delivery of the prices stream
+    from devstack.stream_source import StreamReader
+    from tests.integration.change_stream import streams_client
+
+    subscription = next(s for s in stack.stream_subscriptions if s.table == get_settings().prices_table)
+    invocations: list[dict[str, Any]] = []
+
+    def failing(function: str, event: dict[str, Any]) -> Any:
+        invocations.append(event)
+        raise RuntimeError("poison")
+
+    sqs = boto3.client("sqs")
+    reader = StreamReader(
+        subscription,
+        failing,
+        region=stack.context.region,
+        dynamodb=boto3.client("dynamodb"),
+        streams=streams_client(),
+        sqs=sqs,
+    )
+    api("ingest_api/put-price-list", lambda_context)
+    api("ingest_api/put-prices", lambda_context)
+
+    # When Lambda would poll the stream until it gives up
+    while reader.poll():
+        pass
+
+    # Then the batch was tried once and retried MaximumRetryAttempts times (5 in the template), no more
+    assert subscription.maximum_retry_attempts == 5
+    assert len(invocations) == 6
+    # and the on-failure queue says where the records are, as Lambda's invocation record does
+    messages = sqs.receive_message(QueueUrl=stack.queue_urls["ChangeStreamDeadLetterQueue"], MaxNumberOfMessages=10)
+    (message,) = messages["Messages"]
+    record = json.loads(message["Body"])
+    batch = record["DDBStreamBatchInfo"]
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert batch["batchSize"] == len(invocations[0]["Records"])
+    assert batch["startSequenceNumber"] == invocations[0]["Records"][0]["dynamodb"]["SequenceNumber"]
+    assert batch["streamArn"] == invocations[0]["Records"][0]["eventSourceARN"]
+    # and the shard moved on: nothing is delivered again
+    assert reader.poll() == 0

@@ -92,6 +92,7 @@ def test_a_file_uploaded_through_the_url_is_imported_as_that_job(call, queue):
         "rows_removed": 0,
     }
     assert (job["progress"]["phase"], job["progress"]["percent"]) == ("done", 100)
+    assert (job["failure"], job["summary"]) == (None, "1 of 2 rows was rejected; the error report lists them")
     assert job["version_id"]
     assert job["finished_at"]
     assert stored_ladder("BOLT-M8") == [(1, "0.48")]

@@ -196,6 +196,98 @@ def test_b2b_company_topics_are_acknowledged_and_not_mapped(deliver):
     assert response["json"]["status"] == "ignored"
 
 
+def test_a_shopify_customer_without_an_email_is_stored_and_found_by_its_external_id(deliver):
+    body = fixture("shopify", "customers-create.json") | {"email": None}
+
+    response = deliver("shopify-customers-create", body=body)
+
+    assert response["json"]["status"] == "created", response["json"]
+    assert customer(SHOPIFY_ID).email is None
+
+
+def company_contact_of_the_sample_customer(deliver) -> str:
+    """The customers/create sample as the customer Shopify's company_contacts sample names; → its customer id."""
+    body = fixture("shopify", "customers-create.json") | {"id": 12123842227812391, "state": "enabled"}
+    created = deliver("shopify-customers-create", body=body, webhook_id="customer-of-the-contact")
+    assert created["json"]["status"] == "created", created["json"]
+    return str(created["json"]["customer_id"])
+
+
+def test_a_company_contact_sets_its_customers_company(deliver):
+    customer_id = company_contact_of_the_sample_customer(deliver)
+
+    response = deliver(
+        "shopify-companies-create",
+        body=fixture("shopify", "company-contacts-create.json"),
+        topic="company_contacts/create",
+        webhook_id="contact-3",
+    )
+
+    assert response["statusCode"] == 200
+    assert response["json"]["status"] == "updated", response["json"]
+    assert response["json"]["customer_id"] == customer_id
+    assert customer(customer_id).company == "Example Company"
+    assert customer(customer_id).email == "bob@biller.com"  # the contact carries the company only
+
+
+def test_a_later_customer_update_is_not_made_stale_by_the_contacts_clock(deliver):
+    customer_id = company_contact_of_the_sample_customer(deliver)
+    contact = fixture("shopify", "company-contacts-create.json") | {"updated_at": "2030-01-01T00:00:00Z"}
+    deliver("shopify-companies-create", body=contact, topic="company_contacts/update", webhook_id="contact-1")
+    update = fixture("shopify", "customers-create.json") | {
+        "id": 12123842227812391,
+        "email": "bob@new.example",
+        "updated_at": "2022-01-01T00:00:00-05:00",
+    }
+
+    response = deliver("shopify-customers-create", body=update, topic="customers/update", webhook_id="later")
+
+    assert response["json"]["status"] == "updated", response["json"]
+    assert (customer(customer_id).email, customer(customer_id).company) == ("bob@new.example", "Example Company")
+
+
+def test_a_company_contact_of_a_customer_not_linked_yet_creates_nothing(deliver):
+    response = deliver(
+        "shopify-companies-create",
+        body=fixture("shopify", "company-contacts-create.json"),
+        topic="company_contacts/create",
+        webhook_id="contact-4",
+    )
+
+    assert response["json"]["status"] == "ignored"
+    assert response["json"]["warnings"][0]["field"] == "customer"
+    assert customer("shopify-12123842227812391") is None
+
+
+def test_a_removed_company_contact_is_acknowledged_and_not_mapped(deliver):
+    customer_id = company_contact_of_the_sample_customer(deliver)
+    deliver(
+        "shopify-companies-create",
+        body=fixture("shopify", "company-contacts-create.json"),
+        topic="company_contacts/create",
+        webhook_id="contact-5",
+    )
+
+    response = deliver(
+        "shopify-companies-create",
+        body=fixture("shopify", "company-contacts-create.json"),
+        topic="company_contacts/delete",
+        webhook_id="contact-6",
+    )
+
+    assert response["json"]["status"] == "ignored"
+    assert customer(customer_id).company == "Example Company"
+
+
+@pytest.mark.parametrize("gid", ["gid://shopify/Company/1", "12123842227812391", None])
+def test_a_company_contact_without_a_customer_id_is_a_422(deliver, gid):
+    body = fixture("shopify", "company-contacts-create.json") | {"customer_admin_graphql_api_id": gid}
+
+    response = deliver("shopify-companies-create", body=body, topic="company_contacts/create", webhook_id="contact-2")
+
+    assert response["statusCode"] == 422
+
+
 # -- linking ----------------------------------------------------------------------------------------------------
 
 

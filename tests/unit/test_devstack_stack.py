@@ -70,6 +70,11 @@ Resources:
       RedrivePolicy: {deadLetterTargetArn: !GetAtt FilesDeadLetterQueue.Arn, maxReceiveCount: 2}
   FilesDeadLetterQueue:
     Type: AWS::SQS::Queue
+  ItemsSecret:
+    Type: AWS::SecretsManager::Secret
+    Properties:
+      Name: !Sub "${AWS::StackName}/items"
+      GenerateSecretString: {SecretStringTemplate: "{}", GenerateStringKey: token, ExcludePunctuation: true}
 """
 
 ITEMS = """
@@ -81,7 +86,8 @@ import boto3
 def handler(event, context):
     item_id = event["pathParameters"]["id"]
     boto3.client("dynamodb").put_item(
-        TableName=os.environ["ITEMS_TABLE"], Item={"id": {"S": item_id}, "body": {"S": event["body"]}}
+        TableName=os.environ["ITEMS_TABLE"],
+        Item={"id": {"S": item_id}, "body": {"S": event["body"]}, "greeting": {"S": os.environ.get("GREETING", "")}},
     )
     return {"statusCode": 200, "body": json.dumps({"id": item_id})}
 """
@@ -119,7 +125,14 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[DevStack]:
         directory.mkdir(parents=True)
         (directory / "app.py").write_text(textwrap.dedent(code))
     environment_before = environment()
-    with DevStack(root / "template.yaml", stack_name="stack-test", api_port=0, moto_port=0) as running:
+    with DevStack(
+        root / "template.yaml",
+        stack_name="stack-test",
+        api_port=0,
+        moto_port=0,
+        function_environment={"ItemsFunction": {"GREETING": "set-over-the-template"}},
+        secret_values={"ItemsSecret": {"token": "seeded"}},
+    ) as running:
         yield running
     assert environment() == environment_before
 
@@ -174,6 +187,27 @@ def test_the_stack_serves_the_templates_stage_only(stack):
 
     assert refused.value.code == 403  # no GatewayResponses in this template: API Gateway's own answer
     assert json.loads(refused.value.read()) == {"message": "Missing Authentication Token"}
+
+
+def test_a_function_runs_with_the_variables_set_over_the_templates_and_reads_the_seeded_secret(stack):
+    request = urllib.request.Request(f"{stack.api_url}/v1/items/env", data=b"hi", method="PUT")
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+    item = stack.client("dynamodb").get_item(TableName="stack-test-ItemsTable", Key={"id": {"S": "env"}})["Item"]
+    secret = stack.client("secretsmanager").get_secret_value(SecretId="stack-test/items")["SecretString"]
+    assert item["greeting"] == {"S": "set-over-the-template"}
+    assert stack.deployment.function_environment("ItemsFunction")["GREETING"] == "set-over-the-template"
+    assert json.loads(secret) == {"token": "seeded"}
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{"function_environment": {"NoSuchFunction": {"A": "b"}}}, {"secret_values": {"NoSuchSecret": {"a": "b"}}}],
+)
+def test_overrides_naming_what_the_template_lacks_are_refused(stack, overrides):
+    with pytest.raises(KeyError, match="the template does not have"):
+        DevStack(stack.template_path, api_port=0, moto_port=0, **overrides).start()
 
 
 def test_a_stack_that_cannot_start_cleans_up_after_itself(tmp_path):

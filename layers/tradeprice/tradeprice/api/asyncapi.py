@@ -7,11 +7,12 @@ schemas. A test validates every event the change-stream function emits against t
 """
 
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
+from tradeprice.domain.authors import AuthorKind
 from tradeprice.domain.models import Customer, CustomerGroup, Price, PriceList, ProductRule
 
 VERSION = "1.0.0"
@@ -49,7 +50,7 @@ _AUTHOR = {
     "additionalProperties": False,
     "required": ["kind", "id"],
     "properties": {
-        "kind": {"enum": ["api_key", "staff", "import", "integration", "system"]},
+        "kind": {"enum": list(get_args(AuthorKind))},
         "id": {"type": "string"},
         "name": {"type": "string"},
         "request": {"type": "string"},

@@ -6,12 +6,13 @@ ROUTES is the API's table of contents: a test checks it against template.yaml's 
 import re
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, TypeAdapter
 from pydantic.json_schema import models_json_schema
 
 from tradeprice.api import console, imports, integrations, lookup_schemas, schemas, webhooks
+from tradeprice.domain.authors import AuthorKind
 from tradeprice.domain.models import Customer, CustomerGroup, ImportJob, Price, PriceList, ProductRule
 from tradeprice.domain.types import CurrencyCode, ExternalId, Quantity, Sku, Slug
 
@@ -225,8 +226,8 @@ ROUTES: tuple[Route, ...] = (
     Route(
         "POST",
         "/v1/webhooks/shopify",
-        "Shopify customer webhooks (customers/create|update|enable|disable|delete); signed with the app's secret "
-        "in X-Shopify-Hmac-Sha256, deduplicated on X-Shopify-Webhook-Id",
+        "Shopify customer webhooks (customers/create|update|enable|disable|delete, company_contacts/create|update); "
+        "signed with the app's secret in X-Shopify-Hmac-Sha256, deduplicated on X-Shopify-Webhook-Id",
         "platform webhooks",
         None,
         webhooks.ShopifyCustomerIn,
@@ -490,7 +491,7 @@ def _history_page(record: dict[str, Any]) -> dict[str, Any]:
                 "type": "object",
                 "required": ["kind", "id"],
                 "properties": {
-                    "kind": {"enum": ["api_key", "import", "integration", "system"]},
+                    "kind": {"enum": list(get_args(AuthorKind))},
                     "id": {"type": "string"},
                     "name": {"type": "string"},
                     "request": {"type": "string"},
@@ -708,7 +709,7 @@ def _parameters(route: Route) -> list[dict[str, Any]]:
             {"name": name, "in": "header", "required": required, "schema": {"type": "string"}, "description": text}
             for name, required, text in (
                 ("X-Shopify-Hmac-Sha256", True, "base64 HMAC-SHA256 of the raw body, keyed with the app's secret"),
-                ("X-Shopify-Topic", True, "customers/create, customers/update, … (others are acknowledged)"),
+                ("X-Shopify-Topic", True, "customers/*, company_contacts/create|update (others are acknowledged)"),
                 ("X-Shopify-Webhook-Id", False, "a redelivered id is answered `duplicate` and not applied again"),
                 ("X-Shopify-Triggered-At", False, "when the event fired: orders customers/delete"),
             )

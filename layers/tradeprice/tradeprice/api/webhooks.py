@@ -24,20 +24,31 @@ class ShopifyAddressIn(BaseModel):
     default: bool | None = None
 
 
+class ShopifyCompanyIn(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    name: str | None = Field(default=None, description="becomes the contact's customer's company")
+
+
 class ShopifyCustomerIn(BaseModel):
-    """Shopify's Customer as its customers/* webhooks send it (customers/delete sends only the id)."""
+    """Shopify's Customer as its customers/* webhooks send it (customers/delete sends only the id), or a company
+    contact as company_contacts/* send it (its customer's id and its company)."""
 
     model_config = ConfigDict(extra="allow")
 
-    id: int = Field(description="kept as the external id shopify:<id>")
+    id: int | None = Field(default=None, description="customers/*: kept as the external id shopify:<id>")
     email: str | None = None
     state: Literal["disabled", "invited", "enabled", "declined"] | None = Field(
         default=None, description="disabled → inactive; the others → active"
     )
     tags: str | None = Field(default=None, description="comma-separated; the merchant's tag rules pick the group")
-    updated_at: str | None = Field(default=None, description="orders the writes (source_version)")
+    updated_at: str | None = Field(default=None, description="customers/*: orders the writes (source_version)")
     addresses: list[ShopifyAddressIn] = []
     default_address: ShopifyAddressIn | None = None
+    customer_admin_graphql_api_id: str | None = Field(
+        default=None, description="company_contacts/*: the contact's customer, gid://shopify/Customer/<id>"
+    )
+    company: ShopifyCompanyIn | None = Field(default=None, description="company_contacts/*: the contact's company")
 
 
 class BigCommerceDataIn(BaseModel):

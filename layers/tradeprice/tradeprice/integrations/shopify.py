@@ -5,16 +5,27 @@ Topics (the Admin API's webhook reference): `customers/create`, `customers/updat
 
     id                      → the external id `shopify:<id>` (the customer's link; see logic/platform.py)
     email                   → email
-    default_address.company → company (else the first address with a company)
+    default_address.company → company (else the first address with a company; none leaves it unchanged)
     tags ("a, b")           → tags, and the group: the first tag rule that matches, else the default group
     addresses / default_address → addresses (address1, address2, city, province, zip, country_code)
     state                   → status: `disabled` → inactive; enabled, invited, declined → active
     updated_at              → source_version (a late retry of an older state is `stale`)
 
 Not carried: names, phone, note, currency (Shopify's is the last order's presentment currency, not a price
-list's), marketing consent, tax exemptions. B2B: `companies/*` and `company_locations/*` carry a company or a
-location with no customer in them, and tradeprice keys prices by customer, so they are acknowledged and not
-mapped (their contacts' customers arrive through `customers/*`).
+list's), marketing consent, tax exemptions.
+
+B2B (Shopify's webhook payload reference, "company_contacts/create : Sample Payload"): a company contact is
+the link between a customer and a company. `company_contacts/create` and `company_contacts/update` carry the
+customer (`customer_admin_graphql_api_id`, `gid://shopify/Customer/<id>`) and the whole company, so they are
+mapped (`contact_from`):
+
+    customer_admin_graphql_api_id → the customer `shopify:<id>` (written only once it is linked)
+    company.name                  → company
+
+`companies/*` and `company_locations/*` carry a company or a location and no customer, and tradeprice prices
+customers, so they are acknowledged and not mapped; so is `company_contacts/delete` (the customer's company
+stays until a contact or an ERP write changes it: the delete does not say whether the customer still buys for
+that company through another contact).
 
 Authenticity: `X-Shopify-Hmac-Sha256` is the base64 HMAC-SHA256 of the raw body, keyed with the app's client
 secret (`signature_valid`).
@@ -23,6 +34,7 @@ secret (`signature_valid`).
 import base64
 import hashlib
 import hmac
+import re
 from datetime import datetime
 from typing import Annotated, Any
 
@@ -41,12 +53,16 @@ ACKNOWLEDGED_TOPICS = frozenset(
         "companies/create",
         "companies/update",
         "companies/delete",
+        "company_contacts/delete",
         "company_locations/create",
         "company_locations/update",
         "company_locations/delete",
     }
 )
 """B2B topics answered 200 and not mapped: they carry no customer (see the module docstring)."""
+CONTACT_TOPICS = frozenset({"company_contacts/create", "company_contacts/update"})
+"""B2B topics that carry a customer and its company."""
+_CUSTOMER_GID = re.compile(r"^gid://shopify/Customer/([0-9]+)$")
 
 
 class TagRule(BaseModel):
@@ -95,13 +111,34 @@ def customer_from(payload: Any, mapping: ShopifyMapping) -> PlatformCustomer:
     addresses, company = _addresses(payload)
     document: dict[str, Any] = {
         "email": text(payload.get("email")),
-        "company": company,
         "tags": tags,
         "addresses": addresses,
         "group": mapping.group_for(tags),
         "status": "inactive" if payload.get("state") == "disabled" else "active",
     }
+    if company is not None:  # no address with a company leaves it as set (by a B2B company contact, or the ERP)
+        document["company"] = company
     return PlatformCustomer(PLATFORM, platform_id, document, _updated_at(payload, warnings), warnings)
+
+
+def contact_from(payload: Any) -> PlatformCustomer:
+    """A company contact (company_contacts/create|update) as its customer's company.
+
+    Not ordered (no `source_version`): the contact's `updated_at` is the contact's clock, not the customer's,
+    and ordering one by the other could make the customer's own next update look stale.
+    """
+    if not isinstance(payload, dict):
+        raise PayloadError("a Shopify webhook body is a JSON object")
+    gid = payload.get("customer_admin_graphql_api_id")
+    match = _CUSTOMER_GID.match(gid.strip()) if isinstance(gid, str) else None
+    if match is None:
+        raise PayloadError("customer_admin_graphql_api_id is not a Shopify customer id (gid://shopify/Customer/<id>)")
+    company = payload.get("company")
+    name = text(company.get("name")) if isinstance(company, dict) else None
+    warnings: list[FieldError] = []
+    if name is None:
+        warnings.append({"field": "company.name", "reason": "missing: the customer's company is not changed"})
+    return PlatformCustomer(PLATFORM, match.group(1), {"company": name} if name else {}, None, warnings)
 
 
 def _updated_at(payload: dict[str, Any], warnings: list[FieldError]) -> datetime | None:

@@ -4,7 +4,7 @@ path the API uses (catalog, customers), and is never half-applied by surprise.
 This module is where a file meets its job: which job an object version is (one per version; the one POST
 /v1/imports made for a presigned upload), with which options (object metadata, then a sidecar manifest, then
 the key), and which invocation holds it (a lease). The work on the file itself — validate, write, remove, with
-checkpoints — is logic/import_run.py. The imports API's operations are at the end.
+checkpoints — is logic/import_run/ (a module per phase). The imports API's operations are at the end.
 """
 
 import hashlib

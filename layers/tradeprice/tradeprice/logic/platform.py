@@ -104,8 +104,11 @@ def shopify_delivery(topic: str, webhook_id: str | None, payload: Any, triggered
         done = upsert(shopify.customer_from(payload, _shopify_mapping(get_settings().shopify_mapping)))
     elif topic == "customers/delete":
         done = remove(shopify.PLATFORM, shopify.customer_id_of(payload), triggered_at or utc_now())
+    elif topic in shopify.CONTACT_TOPICS:
+        done = company_contact(shopify.contact_from(payload))
     elif topic in shopify.ACKNOWLEDGED_TOPICS:
-        done = Delivered("ignored", warnings=[{"field": "topic", "reason": "a company or location has no customer"}])
+        reason = "a company, a location or a removed contact: not mapped (docs/integrations/shopify.md)"
+        done = Delivered("ignored", warnings=[{"field": "topic", "reason": reason}])
     else:
         done = Delivered(
             "ignored", warnings=[{"field": "topic", "reason": f"'{topic}' is not a topic tradeprice maps"}]
@@ -113,6 +116,21 @@ def shopify_delivery(topic: str, webhook_id: str | None, payload: Any, triggered
     if webhook_id:
         deliveries.remember(shopify.PLATFORM, webhook_id)
     return done
+
+
+def company_contact(mapped: PlatformCustomer) -> Delivered:
+    """A company contact's company, written to its customer once the customer is linked.
+
+    Not before: the customer's own `customers/create` decides which tradeprice customer it is (its email may be
+    the ERP's record of the same buyer), and a customer made here from a contact would take that place.
+    """
+    link = links.get(mapped.external_id)
+    if link is None or link.deleted_version is not None:
+        reason = "no customer linked to this Shopify customer yet: its customers/create links it; not applied"
+        return Delivered("ignored", external_id=mapped.external_id, warnings=[{"field": "customer", "reason": reason}])
+    if not mapped.document:
+        return Delivered("unchanged", link.customer_id, mapped.external_id, warnings=mapped.warnings)
+    return upsert(mapped)
 
 
 # BigCommerce ------------------------------------------------------------------------------------------------------
@@ -175,7 +193,7 @@ def upsert(mapped: PlatformCustomer) -> Delivered:
     if mapped.version is not None:
         document["source_version"] = mapped.version
     if document.get("email") is None:
-        document.pop("email")
+        document.pop("email", None)
     try:
         customer = Customer.model_validate(document)
     except ValidationError as error:
