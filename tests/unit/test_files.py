@@ -498,6 +498,7 @@ def chunked(data: bytes, seed: int) -> list[bytes]:
     return pieces
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(text=st.text(min_size=1, max_size=300), seed=st.integers(0, 1000))
 def test_utf8_decodes_whatever_the_chunk_boundaries(text, seed):
     decoded = DecodedText(chunked(text.encode("utf-8"), seed))
@@ -505,6 +506,7 @@ def test_utf8_decodes_whatever_the_chunk_boundaries(text, seed):
     assert decoded.encoding == "utf-8"
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(text=CP1252_TEXT, seed=st.integers(0, 1000))
 @example(text="Â", seed=0)  # a lone UTF-8 lead byte at the very end
 @example(text="Â\xa0£", seed=0)  # C2 A0 is valid UTF-8 (a no-break space), then A3 is not
@@ -553,6 +555,7 @@ def test_an_empty_file_is_refused(data):
 # Lines -------------------------------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(
     lines=st.lists(
         st.tuples(
@@ -588,7 +591,7 @@ def test_an_unclosed_quote_that_swallows_the_file_is_refused_not_held_in_memory(
 CELL = st.text(alphabet='abcXYZ019 .-"\n', min_size=1, max_size=8)
 
 
-@settings(suppress_health_check=[HealthCheck.too_slow])
+@settings(deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     delimiter=st.sampled_from([",", ";", "\t", "|"]),
     columns=st.integers(2, 6),
@@ -695,6 +698,7 @@ def test_a_currency_mark_is_accepted_only_for_the_lists_currency(text, currency,
 MONEY = TypeAdapter(Money)
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(text=st.from_regex(r"[+-]?[0-9]{0,14}(\.[0-9]{0,8})?([eE][+-]?[0-9]{1,2})?", fullmatch=True))
 @example(text="-0")
 @example(text="000000000000000001.5")
@@ -717,6 +721,7 @@ def test_a_price_is_accepted_exactly_when_the_domain_model_accepts_it(text):
 SKU = TypeAdapter(Sku)
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(sku=st.text(min_size=1, max_size=140))
 def test_a_sku_is_accepted_exactly_when_the_domain_model_accepts_it(sku):
     buffer = io.StringIO()
@@ -737,6 +742,7 @@ def test_a_sku_is_accepted_exactly_when_the_domain_model_accepts_it(sku):
         assert [record[1] for record in records] == [stripped]
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(
     ladders=st.dictionaries(
         st.from_regex(r"[A-Z]{1,3}-[0-9]{1,3}", fullmatch=True),
@@ -1111,6 +1117,7 @@ def test_xlsx_cells_read_as_excel_displays_them(value, text):
 # The error report ---------------------------------------------------------------------------------------------------
 
 
+@settings(deadline=None)  # no timing limit: the machines running this are shared
 @given(cell=st.text(max_size=30))
 def test_no_report_cell_can_start_a_formula(cell):
     safe = excel_safe(cell)
