@@ -116,7 +116,7 @@ def test_an_api_write_announces_the_change_with_before_after_and_the_keys_name(
     ]
     (change,) = updated["changes"]
     assert change["change"] == "updated"
-    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.50"}]
+    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.5"}]  # canonical form
     assert change["after"]["tiers"] == [{"min_qty": 1, "price": "0.45"}]
     for event in (created, updated):
         assert {name: event["changed_by"][name] for name in ("kind", "id", "name")} == {
@@ -152,7 +152,7 @@ def test_a_file_import_is_announced_in_groups_naming_the_job(api, keys, price_li
     changes = {change["key"]["sku"]: change for event in events for change in event["changes"]}
     assert len(changes) == 150
     assert changes["BOLT-M8"]["change"] == "updated"
-    assert changes["BOLT-M8"]["before"]["tiers"] == [{"min_qty": 1, "price": "0.50"}]
+    assert changes["BOLT-M8"]["before"]["tiers"] == [{"min_qty": 1, "price": "0.5"}]
     assert changes["BOLT-M8"]["after"]["tiers"] == [{"min_qty": 1, "price": "0.48"}]
     assert changes["SKU-000"]["change"] == "created"
 
@@ -230,8 +230,8 @@ def test_the_history_route_shows_each_change_newest_first_with_before_after_and_
     assert response.status_code == 200, response.text
     items = response.json()["items"]
     assert [item["change"] for item in items] == ["updated", "updated", "created"]
-    assert [item["after"]["tiers"][0]["price"] for item in items] == ["0.40", "0.45", "0.50"]
-    assert [item["before"] and item["before"]["tiers"][0]["price"] for item in items] == ["0.45", "0.50", None]
+    assert [item["after"]["tiers"][0]["price"] for item in items] == ["0.4", "0.45", "0.5"]
+    assert [item["before"] and item["before"]["tiers"][0]["price"] for item in items] == ["0.45", "0.5", None]
     assert {(item["changed_by"]["kind"], item["changed_by"]["name"]) for item in items} == {("api_key", "demo-write")}
     assert items[0]["at"] > items[1]["at"] > items[2]["at"]
     assert first_page.status_code == 200, first_page.text

@@ -62,7 +62,7 @@ def test_rejected_rows_exit_one_and_the_summary_says_where_the_report_is(cli, ap
 
     assert status == 1
     assert "partially_succeeded" in out
-    assert "1 row(s) rejected; see the error report" in out
+    assert "1 of 2 rows was rejected; the error report lists them" in out
     (report_line,) = [line for line in out.splitlines() if line.strip().startswith("error report: s3://")]
     assert report_line.strip().endswith(".errors.csv")
     (url,) = [line.split("download: ", 1)[1] for line in out.splitlines() if "download: " in line]
@@ -140,7 +140,7 @@ def test_the_installed_command_reads_the_api_and_key_from_the_environment(local_
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "succeeded" in done.stdout
-    assert ladder(api, keys, price_list, "ENV-1") == [(1, "4.20")]
+    assert ladder(api, keys, price_list, "ENV-1") == [(1, "4.2")]
 
 
 def test_missing_api_settings_are_a_usage_error(tmp_path, capsys, monkeypatch):

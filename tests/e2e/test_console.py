@@ -116,6 +116,7 @@ def test_an_import_with_a_bad_row_shows_progress_to_the_end_and_the_rejected_row
     page.get_by_role("button", name="Import", exact=True).click()
     # Then the progress reaches the end, the counts say what happened and the bad row is in the table
     expect(page.locator("#import-status")).to_contain_text("Done, with rejected rows", timeout=60_000)
+    expect(page.locator("#import-status")).to_contain_text("1 of 4 rows was rejected; the error report lists them")
     assert page.locator("#import-progress").get_attribute("value") == "100"
     counts = page.locator("table.counts tbody tr td")
     expect(counts.nth(0)).to_have_text("4")  # rows read
@@ -321,7 +322,7 @@ def test_a_list_exported_as_csv_imports_back_unchanged(
     lines = exported.splitlines()
     assert lines[0] == "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version"
     assert sorted(lines[1:]) == [
-        "BOLT-M8,1,0.50,,,,",
+        "BOLT-M8,1,0.5,,,,",  # sent as 0.50: stored in its one canonical form
         "BOLT-M8,100,0.45,,,,",
         "NUT-M8,1,0.12,box,,,",
         "WASHER M8/10,1,0.0525,,,,",

@@ -55,7 +55,7 @@ def test_an_api_write_announces_each_change_with_before_after_and_the_key(change
     (event,) = updated
     (change,) = event["changes"]
     assert change["change"] == "updated"
-    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.50"}]
+    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.5"}]
     assert change["after"]["tiers"] == [{"min_qty": 1, "price": "0.45"}]
     assert event["changed_by"]["request"] == second["requestContext"]["requestId"]
 
@@ -71,7 +71,7 @@ def test_a_delete_is_announced_with_what_was_deleted_and_by_whom(changes: Change
     (change,) = event["changes"]
     assert change["change"] == "deleted"
     assert change["after"] is None
-    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.50"}]
+    assert change["before"]["tiers"] == [{"min_qty": 1, "price": "0.5"}]
     assert event["changed_by"]["request"] == deleted["requestContext"]["requestId"]
 
 

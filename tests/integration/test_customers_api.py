@@ -42,7 +42,7 @@ def test_customers_batch_stores_everything_and_answers_per_record(call_api, trad
     assert response["statusCode"] == 200
     assert [r["status"] for r in response["json"]["results"]] == ["created"] * 3
     acme = call_api("ingest_api/get-customer")["json"]
-    assert acme["payment_terms"] == {"methods": ["invoice", "card"], "credit_limit": "5000.00", "net_days": 30}
+    assert acme["payment_terms"] == {"methods": ["invoice", "card"], "credit_limit": "5000", "net_days": 30}
     assert acme["tags"] == ["contractor", "north"]
     assert acme["addresses"][0]["postcode"] == "LS11 5PS"
     assert acme["discount_percent"] == "2.5"
@@ -234,7 +234,7 @@ def test_customer_writes_are_partial_and_null_clears(call_api, trade):
     assert acme["company"] == "Acme Builders (North) Ltd"
     assert acme["email"] == "buyer@acme-builders.co.uk"
     assert acme["group"] == "trade"
-    assert acme["payment_terms"]["credit_limit"] == "5000.00"
+    assert acme["payment_terms"]["credit_limit"] == "5000"
     assert acme["tags"] == ["contractor", "north"]
     results = call_api(
         "ingest_api/post-customers-batch",

@@ -5,6 +5,7 @@ Files come from the corpus (tests/corpus, each with its expected outcome in test
 events/ (the same JSON `sam local invoke -e` takes).
 """
 
+import io
 import json
 from pathlib import Path
 
@@ -22,7 +23,7 @@ from tests.integration.file_imports import (
 )
 from tradeprice.data import jobs, reference
 from tradeprice.domain.models import BASE_GROUP, CustomerGroup
-from tradeprice.logic import customers
+from tradeprice.logic import catalog, customers
 from tradeprice.logic.imports import job_id_for
 
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
@@ -43,7 +44,7 @@ def test_a_csv_dropped_in_the_bucket_is_imported_through_the_queue(bucket, queue
     assert job.started_at <= job.finished_at
     assert stored_ladder("BOLT-M8") == [(1, "0.48"), (100, "0.44")]
     assert stored_ladder("DRILL-18V") == [(1, "33.61")]
-    assert stored_ladder("HAMMER-16OZ") == [(1, "12.00"), (10, "11.5")]
+    assert stored_ladder("HAMMER-16OZ") == [(1, "12"), (10, "11.5")]  # 12.00: one canonical form
 
 
 def test_the_sample_event_with_an_encoded_key_imports_the_right_object(bucket, run_import):
@@ -98,6 +99,8 @@ def test_bad_rows_are_reported_under_the_files_own_headers_and_good_rows_importe
     job = job_of(bucket, "imports/prices/trade/mixed.csv", version)
     assert job.status == "partially_succeeded"
     assert (job.counts.rows_read, job.counts.rows_written, job.counts.rows_rejected) == (7, 3, 4)
+    # partly imported is not a failure: the job says what it left out, in words that do not read like one
+    assert (job.failure, job.summary) == (None, "4 of 7 rows were rejected; the error report lists them")
     assert job.error_report_key.startswith("reports/prices/trade/mixed.csv.")
     rows = report_rows(job)
     assert [(r["line"], r["column"], r["value"]) for r in rows] == [
@@ -108,11 +111,10 @@ def test_bad_rows_are_reported_under_the_files_own_headers_and_good_rows_importe
     ]
     assert "no price at quantity 1" in rows[2]["reason"]
     assert (
-        rows[3]["reason"]
-        == "A-1 at qty 10 is already priced 0.90 on line 7, which is kept; this row's 0.80 was ignored"
+        rows[3]["reason"] == "A-1 at qty 10 is already priced 0.9 on line 7, which is kept; this row's 0.80 was ignored"
     )
-    assert stored_ladder("A-1") == [(1, "1.00"), (10, "0.90")]
-    assert stored_ladder("=HYPERLINK(1)") == [(1, "2.00")]  # a SKU is data; only the report guards against formulas
+    assert stored_ladder("A-1") == [(1, "1"), (10, "0.9")]
+    assert stored_ladder("=HYPERLINK(1)") == [(1, "2")]  # a SKU is data; only the report guards against formulas
     assert stored_ladder("D-4") is None
 
 
@@ -246,7 +248,7 @@ def test_object_metadata_wins_over_the_manifest(bucket, queue):
 
     job = job_of(bucket, "imports/prices/p.csv", version)
     assert (job.price_list, job.mode, job.status) == ("retail", "upsert", "succeeded")
-    assert stored_ladder("A-1", "retail") == [(1, "1.00")]
+    assert stored_ladder("A-1", "retail") == [(1, "1")]
     assert stored_ladder("A-1", "trade") is None
 
 
@@ -285,6 +287,32 @@ def test_an_xlsx_sheet_named_in_the_metadata_is_read(bucket, queue):
     job = job_of(bucket, "imports/prices/trade-eu/p.xlsx", version)
     assert (job.status, job.counts.rows_rejected) == ("failed", 1)
     assert [(r["line"], r["column"]) for r in report_rows(job)] == [("2", "valid from")]
+
+
+def test_the_same_prices_from_an_xlsx_and_then_a_csv_write_nothing_the_second_time(bucket, queue):
+    # Given 12.5 and 0.4 imported from an XLSX (Excel stores doubles: the cells read 12.5 and 0.4)
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    sheet = workbook.active
+    for row in (["SKU", "Price", "Qty"], ["W-1", 12.5, 1], ["W-1", 0.4, 100]):
+        sheet.append(row)
+    data = io.BytesIO()
+    workbook.save(data)
+    first = put_file(bucket, "imports/prices/trade/prices.xlsx", data.getvalue())
+    queue.drain()
+    assert job_of(bucket, "imports/prices/trade/prices.xlsx", first).counts.rows_written == 2
+    stamped = catalog.get_price("trade", "W-1").updated_at
+
+    # When the same prices come as a CSV that writes them 12.50 and 0.400
+    second = put_file(bucket, "imports/prices/trade/prices.csv", b"SKU,Price,Qty\r\nW-1,12.50,1\r\nW-1,0.400,100\r\n")
+    queue.drain()
+
+    # Then nothing is written, updated_at has not moved, and the price is stored in its one canonical form
+    job = job_of(bucket, "imports/prices/trade/prices.csv", second)
+    assert (job.status, job.counts.rows_written, job.counts.rows_unchanged) == ("succeeded", 0, 2)
+    assert catalog.get_price("trade", "W-1").updated_at == stamped
+    assert stored_ladder("W-1") == [(1, "12.5"), (100, "0.4")]
 
 
 # The corpus, end to end ---------------------------------------------------------------------------------------------
@@ -386,7 +414,7 @@ def test_imported_records_of_every_kind_are_what_the_api_would_store(stack, queu
 
     customer = reference.get_customer("C-1001")
     assert (customer.email, customer.group, str(customer.discount_percent)) == ("buyer@acme.example", "trade", "2.5")
-    assert str(customer.payment_terms.credit_limit) == "5000.00"
+    assert str(customer.payment_terms.credit_limit) == "5000"
     rules = {rule.sku: rule for rule in reference.get_many(reference.RULES, [("BOLT-M8", BASE_GROUP)])}
     assert (rules["BOLT-M8"].pack_size, rules["BOLT-M8"].sell) == (100, True)
     assert stored_ladder("DRILL-18V", "trade-eu") == [(1, "1234.56")]

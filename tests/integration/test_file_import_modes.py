@@ -14,6 +14,7 @@ from tests.integration.file_imports import (
     stored_ladder,
 )
 from tradeprice.domain.models import Price, Tier
+from tradeprice.domain.types import canonical_decimal
 from tradeprice.logic import catalog
 from tradeprice.logic.catalog import PriceWrite
 
@@ -76,9 +77,13 @@ def test_replace_removes_nothing_while_any_row_of_the_file_is_rejected(bucket, q
     job = drop(bucket, queue, csv_of({"A": "1.10", "B": "two pounds"}), {"mode": "replace"})
     assert job.status == "partially_succeeded"
     assert (job.counts.rows_written, job.counts.rows_rejected, job.counts.rows_removed) == (1, 1, 0)
-    assert "Nothing was removed" in job.failure
+    assert job.failure is None
+    assert job.summary == (
+        "1 of 2 rows was rejected; the error report lists them. "
+        "Nothing was removed: replace removes SKUs only when every row of the file is valid"
+    )
     assert skus_on("trade") == {"A", "B", "C"}
-    assert stored_ladder("A") == [(1, "1.10")]
+    assert stored_ladder("A") == [(1, "1.1")]
 
 
 def test_replace_syncs_one_list_and_rejects_rows_of_another(bucket, queue):
@@ -113,12 +118,12 @@ def test_a_dry_run_writes_nothing_and_its_plan_lists_each_change_old_to_new(buck
     c = job.counts
     assert (c.rows_read, c.rows_written, c.rows_unchanged, c.rows_rejected) == (4, 2, 1, 1)  # what it would do
     assert write_calls.batches == write_calls.items == 0
-    assert stored_ladder("B") == [(1, "2.00")]
+    assert stored_ladder("B") == [(1, "2")]
     assert stored_ladder("D") is None
     plan = report_rows(job, job_of_plan(job))
     assert [(r["action"], r["line"], r["key"], r["old"], r["new"]) for r in plan] == [
-        ("change", "3", "trade/B", "1:2.00", "1:2.20"),
-        ("create", "4", "trade/D", "", "1:4.00"),
+        ("change", "3", "trade/B", "1:2", "1:2.2"),  # prices in their canonical form, as stored
+        ("create", "4", "trade/D", "", "1:4"),
     ]
     assert [(r["line"], r["column"], r["value"]) for r in report_rows(job)] == [("5", "price", "oops")]
 
@@ -139,7 +144,7 @@ def test_a_dry_run_of_a_one_list_file_lists_what_a_replace_would_remove(bucket, 
     job = drop(bucket, queue, csv_of({"A": "1.00", "B": "2.00"}), {"mode": "dry_run"})
     assert (job.status, job.counts.rows_removed, job.counts.rows_unchanged) == ("succeeded", 1, 2)
     assert [(r["action"], r["line"], r["key"], r["old"]) for r in report_rows(job, job_of_plan(job))] == [
-        ("remove", "", "trade/C", "1:3.00")
+        ("remove", "", "trade/C", "1:3")
     ]
     assert skus_on("trade") == {"A", "B", "C"}
 
@@ -203,7 +208,7 @@ def test_the_ratio_guard_catches_slips_both_ways_and_prices_going_to_zero(bucket
     given_prices({"A": old})
     job = drop(bucket, queue, csv_of({"A": new}))
     assert job.status == "failed"
-    assert stored_ladder("A") == [(1, old)]
+    assert stored_ladder("A") == [(1, str(canonical_decimal(Decimal(old))))]
 
 
 def test_the_ratio_guard_lets_ordinary_price_changes_through(bucket, queue):

@@ -82,8 +82,8 @@ def test_unleashed_products_csv_fills_the_default_and_tier_lists_named_by_the_ma
 
     assert job.status == "succeeded", job.failure
     assert (job.counts.rows_read, job.counts.rows_written) == (2, 5)
-    assert stored_ladder("BOLT-M8", "unleashed-default") == [(1, "0.50")]
-    assert stored_ladder("NUT-M8", "unleashed-tier-trade") == [(1, "0.10")]
+    assert stored_ladder("BOLT-M8", "unleashed-default") == [(1, "0.5")]
+    assert stored_ladder("NUT-M8", "unleashed-tier-trade") == [(1, "0.1")]
     assert stored_ladder("BOLT-M8", "unleashed-tier-sell-price-tier-2") == [(1, "0.38")]
     rules = reference.get_product_rules([("base", "BOLT-M8"), ("base", "NUT-M8")])
     assert {sku: rule.min_qty for (_, sku), rule in rules.items()} == {"BOLT-M8": 50}  # Minimum Sale Quantity

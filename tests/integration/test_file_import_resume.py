@@ -73,7 +73,7 @@ def test_a_file_larger_than_one_invocation_continues_across_invocations(bucket, 
     assert state.runs == 5  # 50 SKUs, 10 a chunk, one chunk an invocation
     assert (state.records_done, state.records_total) == (50, 50)
     assert write_calls.items == 50  # every SKU written exactly once
-    assert stored_ladder("SKU-0049") == [(1, "1.00"), (10, "0.90")]
+    assert stored_ladder("SKU-0049") == [(1, "1"), (10, "0.9")]
     assert len(skus_on("trade")) == 50
 
 

@@ -68,7 +68,7 @@ def test_a_skus_ladder_over_time_newest_first_with_who_and_before(changes: Chang
     assert response["statusCode"] == 200, response["body"]
     items = response["json"]["items"]
     assert [item["change"] for item in items] == ["updated", "updated", "created"]
-    assert [item["after"]["tiers"][0]["price"] for item in items] == ["0.40", "0.45", "0.50"]
+    assert [item["after"]["tiers"][0]["price"] for item in items] == ["0.4", "0.45", "0.5"]
     assert items[0]["before"]["tiers"][0]["price"] == "0.45"
     assert items[-1]["before"] is None
     assert {item["changed_by"]["name"] for item in items} == {"erp"}

@@ -92,6 +92,7 @@ def test_a_file_uploaded_through_the_url_is_imported_as_that_job(call, queue):
         "rows_removed": 0,
     }
     assert (job["progress"]["phase"], job["progress"]["percent"]) == ("done", 100)
+    assert (job["failure"], job["summary"]) == (None, "1 of 2 rows was rejected; the error report lists them")
     assert job["version_id"]
     assert job["finished_at"]
     assert stored_ladder("BOLT-M8") == [(1, "0.48")]
@@ -136,7 +137,7 @@ def test_a_second_upload_through_the_same_url_is_its_own_job_with_the_same_optio
         first["key"],
     )
     assert stored_ladder("A") is None
-    assert stored_ladder("B") == [(1, "2.00")]
+    assert stored_ladder("B") == [(1, "2")]
 
 
 @pytest.mark.parametrize(

@@ -181,7 +181,9 @@ def test_equal_values_are_one_price_and_notation_is_canonical(call_api, trade_li
     # Given a price written as 12.50
     first = {"prices": [{"sku": "W-1", "tiers": [{"min_qty": 1, "price": "12.50"}]}]}
     assert call_api("ingest_api/put-prices", body=first)["json"]["results"][0]["status"] == "created"
-    stamped = call_api("ingest_api/get-price", path_parameters={"slug": "trade", "sku": "W-1"})["json"]["updated_at"]
+    answered = call_api("ingest_api/get-price", path_parameters={"slug": "trade", "sku": "W-1"})["json"]
+    assert answered["tiers"] == [{"min_qty": 1, "price": "12.5"}]  # the one canonical form: shortest exact decimal
+    stamped = answered["updated_at"]
     # When the same value comes back as 12.5 (an XLSX cell) or as a JSON number
     for price in ("12.5", 12.5, "1.25E+1"):
         body = {"prices": [{"sku": "W-1", "tiers": [{"min_qty": 1, "price": price}]}]}

@@ -23,8 +23,8 @@ def test_one_row_per_tier_with_the_skus_fields_as_stored():
     assert text.startswith("\ufeff")
     assert text[1:].split("\r\n") == [
         "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version",
-        "BOLT-M8,1,0.50,box,2026-01-01T00:00:00+00:00,,7",
-        "BOLT-M8,100,0.4500,box,2026-01-01T00:00:00+00:00,,7",
+        "BOLT-M8,1,0.5,box,2026-01-01T00:00:00+00:00,,7",  # prices in their one canonical form
+        "BOLT-M8,100,0.45,box,2026-01-01T00:00:00+00:00,,7",
         "",
     ]
 

@@ -11,6 +11,7 @@ from tradeprice.integrations.base import (
     Mapped,
     NativeValueError,
     Write,
+    decimal,
     moment,
     money,
     percent,
@@ -18,7 +19,14 @@ from tradeprice.integrations.base import (
     slug,
     whole,
 )
-from tradeprice.integrations.records import CustomerNames, add_customer, customer_document, is_zero, optional
+from tradeprice.integrations.records import (
+    CustomerNames,
+    add_customer,
+    customer_document,
+    customer_objects,
+    is_zero,
+    optional,
+)
 
 
 @pytest.mark.parametrize(
@@ -143,6 +151,21 @@ def test_customer_errors_name_the_systems_fields():
 
     assert [error["field"] for error in batch.records[0].errors] == ["DiscountRate"]
     assert names.fields()["payment_terms"] == "CreditLimit"
+
+
+def test_customer_fields_are_read_where_the_names_say_and_their_errors_name_that_field():
+    names = CustomerNames(id="Code", email="Contact.Email", company="Name", discount="Discount")
+    payload = {"Items": [{"Code": " C1 ", "Contact": {"Email": "a@example.com"}, "Discount": "lots"}, {"Name": "B"}, 7]}
+    batch = Mapped("test", "customers")
+
+    read = [
+        (names.identity(batch, index, customer), names.optional(batch, index, customer, "discount", decimal))
+        for index, customer in customer_objects(batch, payload, ("Items",), names)
+    ]
+
+    assert read == [(("C1", "a@example.com", None), None), ((None, None, "B"), None)]
+    assert [record.key for record in batch.records] == ["C1", None, None]
+    assert [[e["field"] for e in record.errors] for record in batch.records] == [["Discount"], ["Code"], ["record"]]
 
 
 def test_optional_reads_nothing_when_the_field_is_absent_and_errors_when_it_does_not_parse():

@@ -18,6 +18,27 @@ def test_price_keeps_the_decimal_exactly_as_entered():
     assert str(price.tiers[0].price) == "33.61"
 
 
+@pytest.mark.parametrize(
+    ("written", "canonical"),
+    [
+        ("12.50", "12.5"),
+        ("100.00", "100"),
+        ("1E+2", "100"),
+        ("1.25E+1", "12.5"),
+        ("-0", "0"),
+        ("0.000", "0"),
+        ("0.000100", "0.0001"),
+        ("1200", "1200"),
+        ("33.61", "33.61"),
+        (12.5, "12.5"),
+    ],
+)
+def test_a_price_has_one_canonical_form_the_shortest_exact_decimal(written, canonical):
+    # 12.5 from an XLSX cell and 12.50 from a CSV are one price, stored and answered once
+    price = Price.model_validate(a_price(tiers=[{"min_qty": 1, "price": written}]))
+    assert str(price.tiers[0].price) == canonical
+
+
 @pytest.mark.parametrize("version", ["-5", "-0.5", " -5", -5, Decimal("-5")])
 def test_a_negative_source_version_is_refused_as_text_or_number(version):
     # A string is read as a number version (never a time), so "-5" is as negative as -5

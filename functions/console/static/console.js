@@ -364,7 +364,7 @@ async function runImport(request, title) {
   bar.value = 100;
   $("#import-percent").textContent = "100 %";
   const dry = job.mode === "dry_run" && job.status !== "failed" ? " Dry run: nothing was written." : "";
-  status.textContent = `${STATUS_WORDS[job.status] || job.status}.${dry}${job.failure ? ` ${job.failure}` : ""}`;
+  status.textContent = `${STATUS_WORDS[job.status] || job.status}.${dry}${job.failure || job.summary ? ` ${job.failure || job.summary}` : ""}`;
   status.className = job.status === "failed" ? "bad" : job.status === "succeeded" ? "good" : "warn";
   await showJobResults(job, results);
   return job;

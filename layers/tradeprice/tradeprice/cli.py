@@ -250,8 +250,8 @@ def summary(job: dict[str, Any]) -> str:
     )
     if dry_run and counts["rows_removed"]:
         lines.append("  (removals happen only with --mode replace; an upsert leaves those SKUs alone)")
-    if job.get("failure"):
-        lines.append(f"  {job['failure']}")
+    if job.get("failure") or job.get("summary"):
+        lines.append(f"  {job.get('failure') or job['summary']}")
     if job.get("report"):
         lines.append(f"  error report: s3://{job['bucket']}/{job['report']['key']}")
         lines.append(f"    download: {job['report']['url']}")

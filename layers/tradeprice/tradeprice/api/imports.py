@@ -107,7 +107,9 @@ class ImportJobOut(BaseModel):
     counts: ImportCounts
     progress: Progress
     failure: str | None
-    """Why it failed, or what went partly wrong."""
+    """Why it failed (`failed` only)."""
+    summary: str | None
+    """`partially_succeeded`: how many rows were rejected, and where they are listed (a failure it is not)."""
     note: str | None
     started_by: str | None
     """The API key's principal for uploads through POST /v1/imports, `s3` for files dropped in the bucket."""
@@ -175,6 +177,7 @@ def job_out(view: "JobView") -> ImportJobOut:
             records_total=state.records_total,
         ),
         failure=job.failure,
+        summary=job.summary,
         note=view.note,
         started_by=job.started_by,
         created_at=job.created_at,

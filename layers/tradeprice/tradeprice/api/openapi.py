@@ -852,7 +852,7 @@ def document() -> dict[str, Any]:
             operation["responses"]["200"]["content"]["text/csv"] = {
                 "schema": {"type": "string"},
                 "example": "sku,qty,price,unit_of_measure,valid_from,valid_until,source_version\r\n"
-                "BOLT-M8,1,0.50,,,,\r\nBOLT-M8,100,0.45,,,,\r\n",
+                "BOLT-M8,1,0.5,,,,\r\nBOLT-M8,100,0.45,,,,\r\n",
             }
             operation["description"] += (
                 " With Accept: text/csv, the page is a CSV file in the import format (long layout, one row per"

@@ -285,6 +285,9 @@ class ImportJob(Model):
     bytes_read: int = 0
     error_report_key: str | None = None
     failure: str | None = None
+    """Why a failed job failed; None for every other status."""
+    summary: str | None = None
+    """What a partially succeeded job did with the rows it could not import (a failure it is not)."""
     started_by: str | None = None
     created_at: Timestamp
     started_at: Timestamp | None = None

@@ -36,15 +36,17 @@ def _known_currency(code: str) -> str:
 CurrencyCode = Annotated[str, StringConstraints(pattern=CURRENCY_PATTERN), AfterValidator(_known_currency)]
 
 MAX_PRICE_DECIMALS = 6
-"""Prices keep up to 6 decimals as entered (Brightpearl stores 4; fasteners are priced in fractions of a cent)."""
+"""Prices keep up to 6 significant decimals (Brightpearl stores 4; fasteners are priced in fractions of a cent)."""
 
 
 def canonical_decimal(value: Decimal) -> Decimal:
-    """One spelling where the input's was only notation: `1E+2` is 100, `-0` is 0. Decimals as entered are kept
-    (`33.61`; `0.50` as the merchant wrote it), and equal values compare equal wherever the system asks whether
-    a price changed (`12.5` and `12.50` are one price)."""
+    """The one form a price is stored and answered in: the shortest exact decimal, without exponent. Trailing
+    zeros are notation, not value (`12.50` → `12.5`, `100.00` → `100`, `1E+2` → `100`, `-0` → `0`), so `12.5` from an
+    XLSX cell and `12.50` from a CSV are one price, stored once, and a re-import of either writes nothing. Lookup
+    answers (`unit_price`, `line_total`) are amounts to pay and keep the currency's minor units (`12.50`)."""
     if value == 0:
         return Decimal(0)
+    value = value.normalize()
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent > 0:
         return value.quantize(Decimal(1))

@@ -153,6 +153,7 @@ class PriceReader:
         # offsets are shared ints, which keeps an open ladder near 350 bytes with its key
         self._extras: dict[Any, tuple[int, Extras]] = {}
         self._emitted = Fingerprints()
+        self._qty_cache: dict[str, int] = {"": 1}
         self._recent: dict[Any, int] = {}
         self.numbers: NumberFormat = table.numbers if isinstance(table, CellTable) else POINT
         self.header_line = 0
@@ -190,6 +191,24 @@ class PriceReader:
 
     # Long layout: the hot path --------------------------------------------------------------------------------------
 
+    def _repeat(
+        self, ladder: tuple[Any, ...], line: int, qty: int, price: Any, text: str, sku: str, on: str
+    ) -> Rejection | None:
+        """A row repeating a tier of its SKU's open ladder: None when at the same price (one tier, both rows
+        read), else its rejection naming the price kept and the one ignored."""
+        position = 3 * ladder[1::3].index(qty)
+        kept = ladder[position + 2]
+        if kept == price or Decimal(kept) == Decimal(price):
+            return None
+        earlier = ladder[0] + ladder[position] if position else ladder[0]
+        return Rejection(
+            line,
+            self.columns.header("price"),
+            text,
+            f"{sku}{on} at qty {qty} is already priced {kept} on line {earlier}, which is kept; "
+            f"this row's {text} was ignored",
+        )
+
     def _long(self, rows: Iterator[tuple[int, list[str]] | Rejection]) -> Iterator[PriceRecord | Rejection]:
         fields = self.columns.fields
         header = self.columns.header
@@ -203,7 +222,7 @@ class PriceReader:
         comma = numbers.decimal_comma
         default_list = self._default_list
         currencies = self._currencies
-        qty_cache: dict[str, int] = {"": 1}
+        qty_cache = self._qty_cache
         list_cache: dict[str, str | Rejection] = {}
         open_ladders = self._open
         emitted = self._emitted
@@ -260,7 +279,7 @@ class PriceReader:
 
             price: str | Decimal
             if fast(price_text):
-                price = price_text.replace(",", ".") if comma else price_text
+                price = _canonical_text(price_text.replace(",", ".") if comma else price_text)
             elif not price_text:
                 yield Rejection(line, price_h, "", "price is required")
                 continue
@@ -288,11 +307,7 @@ class PriceReader:
                     yield Rejection(line, sku_h, sku, _BAD_SKU)
                     continue
                 if emitted and hash(key) in emitted:
-                    on = _on(slug if li >= 0 else None)
-                    raise InvalidFile(
-                        f"line {line}: the rows of SKU '{sku}'{on} are more than {self._window:,} SKUs apart, and its "
-                        "ladder was already read; keep each SKU's rows together (sort the file by SKU)"
-                    )
+                    raise InvalidFile(_too_far(line, sku, _on(slug if li >= 0 else None), self._window))
                 if extras:
                     problem = self._check_extras(key, line, row, extras)
                     if problem is not None:
@@ -302,20 +317,10 @@ class PriceReader:
                     yield from self._evict()
                 open_ladders[key] = (line, qty, price)
             else:
-                quantities = ladder[1::3]
-                if qty in quantities:
-                    position = 3 * quantities.index(qty)
-                    kept = ladder[position + 2]
-                    if kept != price and Decimal(kept) != Decimal(price):
-                        earlier = ladder[0] + ladder[position] if position else ladder[0]
-                        on = _on(slug if li >= 0 else None)
-                        yield Rejection(
-                            line,
-                            price_h,
-                            price_text,
-                            f"{sku}{on} at qty {qty} is already priced {kept} on line {earlier}, which is kept; "
-                            f"this row's {price} was ignored",
-                        )
+                if qty in ladder[1::3]:
+                    repeat = self._repeat(ladder, line, qty, price, price_text, sku, _on(slug if li >= 0 else None))
+                    if repeat is not None:
+                        yield repeat
                         continue
                     # the same price again (`12.5` and `12.50` alike) is no conflict: one tier, both lines read
                 if extras:
@@ -385,9 +390,19 @@ class PriceReader:
             found = self._extras.pop(key, None)
             if found is not None:
                 extras = found[1]
-        if len(ladder) == 3 and ladder[1] == 1 and extras is _NO_EXTRAS:  # one tier, the common case
-            price = ladder[2]
-            return PriceRecord(slug, sku, ((1, price if type(price) is Decimal else Decimal(price)),), (ladder[0],))
+        if extras is _NO_EXTRAS and ladder[1] == 1:
+            if len(ladder) == 3:  # one tier, the common case
+                price = ladder[2]
+                return PriceRecord(slug, sku, ((1, Decimal(price)),), (ladder[0],))
+            quantities = ladder[1::3]
+            if len(quantities) <= MAX_TIERS and list(quantities) == sorted(set(quantities)):  # rows in tier order
+                first = ladder[0]
+                return PriceRecord(
+                    slug,
+                    sku,
+                    tuple(zip(quantities, map(Decimal, ladder[2::3]), strict=True)),
+                    tuple(dict.fromkeys([first, *map(first.__add__, ladder[3::3])])),
+                )
         first = ladder[0]
         lines = [first, *(first + offset for offset in ladder[3::3])]
         read = sorted(zip(ladder[1::3], ladder[2::3], lines, strict=True), key=_qty_line)
@@ -403,7 +418,7 @@ class PriceReader:
         return PriceRecord(
             slug,
             sku,
-            tuple((qty, price if type(price) is Decimal else Decimal(price)) for qty, price, _ in rows),
+            tuple((qty, Decimal(price)) for qty, price, _ in rows),
             tuple(sorted(set(lines))),
             *extras,
         )
@@ -476,7 +491,7 @@ class PriceReader:
                         )
                     continue
                 if fast(price_text):
-                    price: Decimal | str = Decimal(price_text.replace(",", "."))
+                    price: Decimal | str = Decimal(_canonical_text(price_text.replace(",", ".")))
                 else:
                     price = parse_money(price_text, numbers, currency, slug)
                 if isinstance(price, str):
@@ -563,11 +578,24 @@ class PriceReader:
                 yield line, row
 
 
+def _too_far(line: int, sku: str, on: str, window: int) -> str:
+    return (
+        f"line {line}: the rows of SKU '{sku}'{on} are more than {window:,} SKUs apart, and its ladder was already "
+        "read; keep each SKU's rows together (sort the file by SKU)"
+    )
+
+
 def _delimited(table: Table) -> bool:
     return isinstance(table, CellTable) and table.format is FileFormat.CSV
 
 
 _BAD_SKU = "is not a valid SKU (at most 128 characters, no control characters)"
+
+
+def _canonical_text(plain: str) -> str:
+    """A plain price text (FAST_MONEY, point decimals) in the canonical form of domain.types.canonical_decimal,
+    without the Money validator: `12.50` → `12.5`, `100.00` → `100`, `0.00` → `0`."""
+    return plain.rstrip("0").rstrip(".") if "." in plain else plain
 
 
 def _on(slug: str | None) -> str:
@@ -599,14 +627,18 @@ class Fingerprints:
     one big table. A hash collision (odds ~n²/2⁶⁵: 10⁻⁸ at a million SKUs) can only make a reader refuse a row or
     a file it could have read, never accept a wrong one."""
 
-    __slots__ = ("_counts", "_tables")
+    __slots__ = ("_counts", "_empty", "_tables")
 
     def __init__(self) -> None:
         self._tables = [array("q", bytes(8 * 64)) for _ in range(256)]
         self._counts = [0] * 256
+        self._empty = True
 
     def __len__(self) -> int:
         return sum(self._counts)
+
+    def __bool__(self) -> bool:  # asked once per new SKU: not the sum of 256 counts
+        return not self._empty
 
     def __contains__(self, fingerprint: int) -> bool:
         fingerprint = fingerprint or 1  # 0 marks an empty slot
@@ -626,6 +658,7 @@ class Fingerprints:
         part = (fingerprint >> 56) & 255
         slots = self._tables[part]
         if _insert(slots, fingerprint):
+            self._empty = False
             self._counts[part] += 1
             if 3 * self._counts[part] > 2 * len(slots):
                 grown = array("q", bytes(16 * len(slots)))

@@ -220,7 +220,7 @@ def customers(payload: Any, options: Options) -> Mapped:
     for index, contact in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("contactId"))):
         contact_id = read(mapped, index, "contactId", contact.get("contactId"), text)
         email = read(mapped, index, NAMES.email, _email(contact), text)
-        company = read(mapped, index, "organisation.name", dig(contact, "organisation.name"), text)
+        company = NAMES.read(mapped, index, contact, "company", text)
         person = " ".join(part for part in (text(contact.get("firstName")), text(contact.get("lastName"))) if part)
         found = contact.get("financialDetails")
         details: dict[str, Any] = found if isinstance(found, dict) else {}

@@ -31,7 +31,7 @@ from tradeprice.integrations.base import (
     text,
     version_of,
 )
-from tradeprice.integrations.records import CustomerNames, add_customer, is_zero, optional
+from tradeprice.integrations.records import CustomerNames, add_customer, customer_objects, is_zero, optional
 
 SYSTEM = "cin7"
 TIER_SLOTS = 10
@@ -134,13 +134,13 @@ NAMES = CustomerNames(
 def customers(payload: Any, options: Options) -> Mapped:
     """`{"CustomerList": [...]}` (a page of GET /Customer) or a bare array."""
     mapped = Mapped(SYSTEM, "customers")
-    for index, customer in objects(mapped, records_of(payload, ("CustomerList",)), lambda c: text(c.get("ID"))):
-        customer_id = read(mapped, index, "ID", customer.get("ID"), required_text)
-        name = read(mapped, index, "Name", customer.get("Name"), text)
-        currency = optional(mapped, index, "Currency", customer.get("Currency"), currency_code)
-        tier = read(mapped, index, "PriceTier", customer.get("PriceTier"), text)
-        discount = optional(mapped, index, "Discount", customer.get("Discount"), decimal)
-        status = read(mapped, index, "Status", customer.get("Status"), text)
+    for index, customer in customer_objects(mapped, payload, ("CustomerList",), NAMES):
+        customer_id = NAMES.read(mapped, index, customer, "id", required_text)
+        name = NAMES.read(mapped, index, customer, "company", text)
+        currency = NAMES.optional(mapped, index, customer, "currency", currency_code)
+        tier = NAMES.read(mapped, index, customer, "group", text)
+        discount = NAMES.optional(mapped, index, customer, "discount", decimal)
+        status = NAMES.read(mapped, index, customer, "status", text)
         version = version_of(mapped, index, "LastModifiedOn", customer.get("LastModifiedOn"))
         email = _email(customer)
         if customer_id is None:

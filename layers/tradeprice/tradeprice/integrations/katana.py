@@ -38,7 +38,7 @@ from tradeprice.integrations.base import (
     text,
     version_of,
 )
-from tradeprice.integrations.records import CustomerNames, add_customer, optional
+from tradeprice.integrations.records import CustomerNames, add_customer, customer_objects, optional
 
 SYSTEM = "katana"
 ENVELOPES = ("data",)
@@ -171,12 +171,10 @@ def customers(payload: Any, options: Options) -> Mapped:
         if list_id not in chain:
             chain.append(list_id)
     held: set[str] = set()
-    for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("id"))):
-        customer_id = read(mapped, index, "id", customer.get("id"), _id)
-        email = read(mapped, index, "email", customer.get("email"), text)
-        name = read(mapped, index, "name", customer.get("name"), text)
-        currency = optional(mapped, index, "currency", customer.get("currency"), currency_code)
-        discount = optional(mapped, index, "discount_rate", customer.get("discount_rate"), decimal)
+    for index, customer in customer_objects(mapped, payload, ENVELOPES, NAMES):
+        customer_id, email, name = NAMES.identity(mapped, index, customer, _id)
+        currency = NAMES.optional(mapped, index, customer, "currency", currency_code)
+        discount = NAMES.optional(mapped, index, customer, "discount", decimal)
         version = version_of(mapped, index, "updated_at", customer.get("updated_at"))
         if customer_id is None:
             continue

@@ -52,7 +52,7 @@ from tradeprice.integrations.base import (
     version_of,
     whole,
 )
-from tradeprice.integrations.records import CustomerNames, add_customer, optional
+from tradeprice.integrations.records import CustomerNames, add_customer, customer_objects, optional
 
 SYSTEM = "netsuite"
 ENVELOPES = ("items",)
@@ -258,13 +258,11 @@ NAMES = CustomerNames(
 
 def customers(payload: Any, options: Options) -> Mapped:
     mapped = Mapped(SYSTEM, "customers")
-    for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("id"))):
-        customer_id = read(mapped, index, "id", customer.get("id"), required_text)
-        email = read(mapped, index, "email", customer.get("email"), text)
-        company = read(mapped, index, "companyName", customer.get("companyName"), text)
-        currency = read(mapped, index, "currency", customer.get("currency"), currency_of, options)
+    for index, customer in customer_objects(mapped, payload, ENVELOPES, NAMES):
+        customer_id, email, company = NAMES.identity(mapped, index, customer)
+        currency = NAMES.read(mapped, index, customer, "currency", currency_of, options)
         level = optional(mapped, index, "priceLevel.refName", customer.get("priceLevel"), _level_name)
-        inactive = read(mapped, index, "isInactive", customer.get("isInactive"), flag)
+        inactive = NAMES.read(mapped, index, customer, "status", flag)
         version = version_of(mapped, index, "lastModifiedDate", customer.get("lastModifiedDate"))
         if customer_id is None or currency is None:
             continue

@@ -1,19 +1,32 @@
 """The canonical records every adapter builds, built once: the customer document and its native-field map, and
 "read this field only when the system sent it".
 
-    names = CustomerNames(id="CustomerCode", email="Email", company="CustomerName", group="SellPriceTier")
-    discount = optional(mapped, index, "DiscountRate", customer.get("DiscountRate"), decimal)
-    add_customer(mapped, index, names, code, email=email, group=group, company=name, discount=discount)
+    NAMES = CustomerNames(id="CustomerCode", email="Email", company="CustomerName", discount="DiscountRate")
+    for index, customer in customer_objects(mapped, payload, ENVELOPES, NAMES):
+        code, email, name = NAMES.identity(mapped, index, customer)
+        discount = NAMES.optional(mapped, index, customer, "discount", decimal)
+        add_customer(mapped, index, NAMES, code, email=email, company=name, discount=discount)
 
 A customer's email is optional in every system (Unleashed, Cin7 Core and Business Central all hold customers
 without one): a record without it is passed on without it, never refused for that alone.
 """
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
-from tradeprice.integrations.base import Mapped, NativeValueError, blank, decimal, read
+from tradeprice.integrations.base import (
+    Mapped,
+    NativeValueError,
+    blank,
+    decimal,
+    dig,
+    objects,
+    read,
+    records_of,
+    required_text,
+    text,
+)
 
 
 def optional(mapped: Mapped, origin: int, native_field: str, value: Any, parse: Any, *args: Any, **kwargs: Any) -> Any:
@@ -54,6 +67,28 @@ class CustomerNames:
     net_days: str | None = None
     price_lists: str | None = None
 
+    def read(self, mapped: Mapped, origin: int, customer: Mapping[str, Any], field: str, parse: Any, *args: Any) -> Any:
+        """`read` of a customer field (`id`, `email`, `company`, …) where this system keeps it (a dotted name is
+        dug for): the native name is written once, here, so the value read and the field its errors name cannot
+        drift apart."""
+        native = getattr(self, field)
+        return read(mapped, origin, native, dig(customer, native), parse, *args)
+
+    def optional(self, mapped: Mapped, origin: int, customer: Mapping[str, Any], field: str, parse: Any) -> Any:
+        """`optional` of a customer field where this system keeps it (see `read`)."""
+        native = getattr(self, field)
+        return optional(mapped, origin, native, dig(customer, native), parse)
+
+    def identity(
+        self, mapped: Mapped, origin: int, customer: Mapping[str, Any], id_parse: Any = required_text
+    ) -> tuple[Any, str | None, str | None]:
+        """(id, email, company): what every system's customer carries, read in that order (email and company may
+        be absent)."""
+        customer_id = self.read(mapped, origin, customer, "id", id_parse)
+        email = self.read(mapped, origin, customer, "email", text)
+        company = self.read(mapped, origin, customer, "company", text) if self.company else None
+        return customer_id, email, company
+
     def with_group(self, native_field: str) -> "CustomerNames":
         """The same names, the group read from `native_field` (systems that group by one of several fields)."""
         return replace(self, group=native_field)
@@ -75,6 +110,13 @@ class CustomerNames:
                 "price_lists": self.price_lists,
             }
         )
+
+
+def customer_objects(
+    mapped: Mapped, payload: Any, envelopes: Sequence[str], names: CustomerNames
+) -> Iterator[tuple[int, dict[str, Any]]]:
+    """The payload's customer objects (in `envelopes` or a bare array), each registered under its id."""
+    return objects(mapped, records_of(payload, envelopes), lambda customer: text(dig(customer, names.id)))
 
 
 def customer_document(

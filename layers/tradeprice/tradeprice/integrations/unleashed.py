@@ -45,7 +45,7 @@ from tradeprice.integrations.base import (
     version_of,
     whole,
 )
-from tradeprice.integrations.records import CustomerNames, add_customer, is_zero, optional
+from tradeprice.integrations.records import CustomerNames, add_customer, customer_objects, is_zero, optional
 
 SYSTEM = "unleashed"
 ENVELOPES = ("Items",)
@@ -238,20 +238,16 @@ NAMES = CustomerNames(
 
 def customers(payload: Any, options: Options) -> Mapped:
     mapped = Mapped(SYSTEM, "customers")
-    for index, customer in objects(mapped, records_of(payload, ENVELOPES), lambda c: text(c.get("CustomerCode"))):
-        code = read(mapped, index, "CustomerCode", customer.get("CustomerCode"), required_text)
-        email = read(mapped, index, "Email", customer.get("Email"), text)
-        company = read(mapped, index, "CustomerName", customer.get("CustomerName"), text)
-        tier = read(mapped, index, "SellPriceTier", customer.get("SellPriceTier"), text)
+    for index, customer in customer_objects(mapped, payload, ENVELOPES, NAMES):
+        code, email, company = NAMES.identity(mapped, index, customer)
+        tier = NAMES.read(mapped, index, customer, "group", text)
         reference = dig(customer, "SellPriceTierReference.Reference")
         if tier is None and not blank(reference):
             # The reference names a slot (SellPriceTier2), and slots are renamed per tenant: only the name is safe.
             mapped.error(index, "SellPriceTier", "is blank but SellPriceTierReference names a tier: send its name")
-        discount = optional(mapped, index, "DiscountRate", customer.get("DiscountRate"), _fraction)
-        currency = optional(
-            mapped, index, "Currency.CurrencyCode", dig(customer, "Currency.CurrencyCode"), currency_code
-        )
-        obsolete = read(mapped, index, "Obsolete", customer.get("Obsolete"), flag)
+        discount = NAMES.optional(mapped, index, customer, "discount", _fraction)
+        currency = NAMES.optional(mapped, index, customer, "currency", currency_code)
+        obsolete = NAMES.read(mapped, index, customer, "status", flag)
         version = version_of(mapped, index, "LastModifiedOn", customer.get("LastModifiedOn"))
         if code is None:
             continue

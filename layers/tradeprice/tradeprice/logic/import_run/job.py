@@ -11,7 +11,7 @@ from aws_lambda_powertools import Logger
 from tradeprice.config import get_settings
 from tradeprice.data import jobs, objects
 from tradeprice.data.jobs import JobState, StoredJob
-from tradeprice.domain.models import ImportJob, ImportMode, ImportStatus
+from tradeprice.domain.models import ImportCounts, ImportJob, ImportMode, ImportStatus
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict
 from tradeprice.files import Rejection
@@ -171,19 +171,22 @@ class Run:
 
     def finish(self, *, failure: str | None = None) -> ImportJob:
         counts = self.counts
+        summary = None
         if failure is not None:
             status = ImportStatus.FAILED
         elif counts.rows_rejected and not (counts.rows_written or counts.rows_unchanged or counts.rows_removed):
             status, failure = ImportStatus.FAILED, "no row of the file could be imported; see the error report"
         elif counts.rows_rejected:
-            status = ImportStatus.PARTIALLY_SUCCEEDED
-            failure = f"{counts.rows_rejected:,} row(s) rejected; see the error report"
-            if self.job.mode is ImportMode.REPLACE:
-                failure += ". Nothing was removed: replace removes SKUs only when every row of the file is valid"
+            # A job that imported most of a file did not fail: it says what it left out, and `failure` stays for
+            # jobs that did (clients and people alarm on it).
+            status, summary = ImportStatus.PARTIALLY_SUCCEEDED, partial_summary(counts, self.job.mode)
         else:
             status = ImportStatus.SUCCEEDED
-        self.save(release=True, status=status, failure=failure, finished_at=utc_now())
-        logger.info("import finished", extra={"status": status, "counts": self.counts.model_dump(), "failure": failure})
+        self.save(release=True, status=status, failure=failure, summary=summary, finished_at=utc_now())
+        logger.info(
+            "import finished",
+            extra={"status": status, "counts": self.counts.model_dump(), "failure": failure, "summary": summary},
+        )
         return self.job
 
     def abandon(self, error: Exception, *, give_up: bool, attempt: int) -> None:
@@ -209,3 +212,14 @@ class Run:
         except Exception:
             logger.exception("could not release the import job after a failure", extra={"job_id": self.job.id})
         logger.error("import invocation failed", extra={"job_id": self.job.id, "error": described, "give_up": give_up})
+
+
+def partial_summary(counts: ImportCounts, mode: ImportMode) -> str:
+    """`3 of 1,200 rows were rejected; the error report lists them` (and, for a replace, that nothing was removed)."""
+    rejected, read = counts.rows_rejected, counts.rows_read
+    # A native payload counts the records it read but the rows it rejected: "of" only where the two add up.
+    rows = f" of {read:,} rows" if read >= rejected else " row" if rejected == 1 else " rows"
+    summary = f"{rejected:,}{rows} {'was' if rejected == 1 else 'were'} rejected; the error report lists them"
+    if mode is ImportMode.REPLACE:
+        summary += ". Nothing was removed: replace removes SKUs only when every row of the file is valid"
+    return summary
