@@ -50,7 +50,8 @@ Price layouts (files/prices.py)
   - quantity in the header: `Price 1+`, `Price 10+`, `10+`, `Price (10+)`, `Price 10-49`, `Price 10 to 49`,
     `Price @ 10`, `Price for 10`, `Price from 10`, `Qty 10+`.
   An empty price cell means no tier there; a row needs a price at quantity 1.
-Output: one `PriceRecord` per (list, SKU) with its tiers (sorted, the first at 1), the rows it came from, and
+Output: one `PriceRecord` per (list, SKU) with its tiers (sorted, the first at 1; each price in the canonical form
+`Money` stores, `12.50` → 12.5, `3.00` → 3, so equal values from any file are one price), the rows it came from, and
 `as_dict()` / `to_price()`. A SKU's rows in a long file may be anywhere within a window of 50,000 SKUs (see
 prices.py for the memory trade-off); beyond it reading stops with InvalidFile rather than write half a ladder.
 
