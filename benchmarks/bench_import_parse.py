@@ -16,13 +16,14 @@ import contextlib
 import csv
 import json
 import random
-import resource
 import subprocess
 import sys
 import tempfile
 import time
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+
+from benchmarks.metering import peak_rss_mb, reset_peak_rss
 
 TARGET_ROWS_PER_S = 100_000
 TARGET_FLOOR_RATIO = 0.5
@@ -67,7 +68,8 @@ def child(path: str) -> None:
     sys.path[:0] = [str(ROOT / "layers" / "tradeprice"), str(ROOT)]
     from tradeprice.files import FileFormat, PriceRecord, open_table, read_prices
 
-    baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    reset_peak_rss()
+    baseline_mb = peak_rss_mb()
     records = rejections = tiers = 0
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -82,7 +84,7 @@ def child(path: str) -> None:
                 rejections += 1
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
-    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    peak_mb = peak_rss_mb()
     floor_cpu = _floor(path)
     result = {
         "rows": reader.rows_read,
@@ -92,8 +94,8 @@ def child(path: str) -> None:
         "seconds": seconds,
         "cpu_seconds": cpu,
         "floor_cpu_seconds": floor_cpu,
-        "baseline_mb": baseline_kb / 1024,
-        "peak_mb": peak_kb / 1024,
+        "baseline_mb": baseline_mb,
+        "peak_mb": peak_mb,
     }
     print(json.dumps(result))
 

@@ -21,7 +21,6 @@ import json
 import logging
 import math
 import os
-import resource
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from benchmarks.bench_import_parse import generate
+from benchmarks.metering import peak_rss_mb, reset_peak_rss
 
 ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE = ROOT / "template.yaml"
@@ -132,7 +132,8 @@ def child_write(path: str) -> None:
         from tradeprice.domain.models import PriceList
         from tradeprice.logic import catalog
 
-        baseline_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        reset_peak_rss()
+        baseline_kb = peak_rss_mb() * 1024
         catalog.put_price_list(PriceList(slug=LIST, name="Bench", currency="GBP"))
         bucket = deployment.physical_name("ImportsBucket")
         s3 = boto3.client("s3")
@@ -166,7 +167,7 @@ def child_write(path: str) -> None:
                 "batch_items": counter.items,
                 "seconds": seconds,
             }
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        peak_kb = peak_rss_mb() * 1024
         print(json.dumps({**results, "peak_mb": peak_kb / 1024, "baseline_mb": baseline_kb / 1024}))
     finally:
         moto.stop()
@@ -268,7 +269,7 @@ def end_to_end(directory: Path, rows: int, *, budget_seconds: float | None = Non
             stored = jobs.load(job_id_for(bucket, key, version))
             assert stored is not None
             job, state = stored.job, stored.state
-            rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+            rss_mb = peak_rss_mb()
     finally:
         for name, value in saved.items():
             if value is None:

@@ -10,6 +10,7 @@ own code's. Figures are printed by the benchmarks, never asserted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import time
@@ -190,3 +191,24 @@ def units(operation: str, params: dict[str, Any], response: dict[str, Any]) -> t
             writes += 2 * (-(-_item_size(put["Item"]) // 1024) if put else 1)
         return 0, writes
     return 0, 0
+
+
+def reset_peak_rss() -> None:
+    """Start a new peak-RSS measurement for this process (Linux: writing 5 to clear_refs resets VmHWM)."""
+    with contextlib.suppress(OSError):  # elsewhere the peak since the process started is what there is
+        Path("/proc/self/clear_refs").write_text("5")
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS since it started or since reset_peak_rss(), in MB.
+
+    Not getrusage's ru_maxrss: Linux keeps that across exec, so a child started by a large benchmark process
+    inherits its parent's peak, and in process it cannot be reset between measurements."""
+    try:
+        status = Path("/proc/self/status").read_text()
+    except OSError:
+        import resource
+
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    kilobytes = next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(kilobytes) / 1024
