@@ -208,7 +208,9 @@ def test_the_webhook_posts_each_event_signed_as_the_documented_check_verifies(
     (delivery,) = deliveries
     assert delivery.path == "/hooks/tradeprice"
     assert verify(secret, delivery.headers["Tradeprice-Signature"], delivery.body)
-    assert not verify(secret, delivery.headers["Tradeprice-Signature"], delivery.body.replace(b"0.50", b"0.05"))
+    tampered = delivery.body.replace(b'"0.5"', b'"0.05"')  # the price as stored: 0.50 is 0.5
+    assert tampered != delivery.body
+    assert not verify(secret, delivery.headers["Tradeprice-Signature"], tampered)
     assert not verify(b"not-the-secret", delivery.headers["Tradeprice-Signature"], delivery.body)
     posted = json.loads(delivery.body)
     assert posted["detail-type"] == delivery.headers["Tradeprice-Event-Type"] == "prices.changed"
