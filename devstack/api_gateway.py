@@ -201,20 +201,20 @@ class ApiGatewayServer:
 
     def handle(self, stage: str, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:
         """Answer one request: status, headers, body, and what served it (for the access log)."""
-        status, headers, body, served_by = self._answer(stage, request)
-        match = self.router.match(stage, request.method, request.raw_path)
-        api = match.api if match else self._api_for_stage(stage)
-        if api is not None and _compresses(api.minimum_compression_size, request, headers, body):
-            headers = [*headers, ("Content-Encoding", "gzip")]
-            body = gzip.compress(body, mtime=0)
-        return status, headers, body, served_by
-
-    def _answer(self, stage: str, request: Request) -> tuple[int, list[tuple[str, str]], bytes, str]:
         match = self.router.match(stage, request.method, request.raw_path)
         api = match.api if match else self._api_for_stage(stage)
         if api is None and self.deployment.apis:
             logger.warning("no API has a stage %r: URLs start with the stage, e.g. %s/v1/...", stage, self.url())
             api = self.deployment.apis[0]
+        status, headers, body, served_by = self._answer(api, match, request)
+        if api is not None and _compresses(api.minimum_compression_size, request, headers, body):
+            headers = [*headers, ("Content-Encoding", "gzip")]
+            body = gzip.compress(body, mtime=0)
+        return status, headers, body, served_by
+
+    def _answer(
+        self, api: ApiSpec | None, match: RouteMatch | None, request: Request
+    ) -> tuple[int, list[tuple[str, str]], bytes, str]:
         try:
             if match is None:
                 raise GatewayError("MISSING_AUTHENTICATION_TOKEN")
