@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
+from tradeprice.domain.records import record
+
 BASE_GROUP = "base"
 """The built-in customer group every other group descends from."""
 
@@ -117,13 +119,13 @@ class RuleTerms(Protocol):
 # The lookup's own forms of them ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rounding:
     increment: Decimal | None = None
     mode: str = "half_up"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Derivation:
     source: str
     adjustment_percent: Decimal = Decimal(0)
@@ -131,7 +133,7 @@ class Derivation:
     rounding: Rounding | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListRecord:
     slug: str
     currency: str
@@ -144,14 +146,14 @@ class ListRecord:
         return within(self.valid_from, self.valid_until, at)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupRecord:
     slug: str
     parent: str | None
     price_lists: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CustomerRecord:
     id: str
     status: CustomerStatus = CustomerStatus.ACTIVE

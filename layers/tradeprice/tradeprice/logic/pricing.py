@@ -13,6 +13,7 @@ from decimal import Context as DecimalContext
 from typing import Literal
 
 from tradeprice.domain.currencies import MINOR_UNITS
+from tradeprice.domain.records import record
 from tradeprice.domain.resolution import (
     BASE_GROUP,
     CustomerStatus,
@@ -47,7 +48,7 @@ RuleSource = Mapping[tuple[str, str], RuleTerms]
 """Product rules by (customer group slug, SKU)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """A price list the customer may be priced from, and why it cannot be used at this lookup (if it cannot)."""
 
@@ -56,7 +57,7 @@ class Candidate:
     skipped: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Context:
     """Everything about the lookup that does not depend on the line."""
 
