@@ -8,13 +8,12 @@ the same types, already validated once when they were written.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
 
-from tradeprice.domain.records import record
+from tradeprice.domain.records import line_record, record
 
 BASE_GROUP = "base"
 """The built-in customer group every other group descends from."""
@@ -30,7 +29,7 @@ def within(valid_from: datetime | None, valid_until: datetime | None, at: dateti
     return (valid_from is None or valid_from <= at) and (valid_until is None or at < valid_until)
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class StoredLadder:
     """A stored price reduced to what resolution needs: its tiers and its own validity window."""
 
@@ -163,7 +162,7 @@ class CustomerRecord:
     currency: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class RuleRecord:
     group: str
     sku: str
