@@ -201,27 +201,30 @@ class SeenKeys:
             return False
         if self._closed:
             raise ValueError("SeenKeys is closed")
-        return any(self._in_run(run, fingerprint) for run in self._runs)
-
-    def _in_run(self, run: Run, fingerprint: int) -> bool:
-        start, _, shift, half, directory = run
-        bucket = (fingerprint >> shift) + half
-        low = directory[bucket]
-        high = directory[bucket + 1]
-        first, last = low, high
-        if high - low > _WINDOW:
-            # hashes spread evenly over the bucket's range: read 128 keys around where this one would sit
-            # (when it lies outside them, rarely, the whole bucket is read)
-            guess = low + ((fingerprint - ((bucket - half) << shift)) * (high - low) >> shift)
-            first = max(low, min(guess - _WINDOW // 2, high - _WINDOW))
-            last = first + _WINDOW
-        elif low == high:
-            return False
-        keys = memoryview(os.pread(self._fd, 8 * (last - first), 8 * (start + first))).cast("q")
-        if (first > low and keys[0] > fingerprint) or (last < high and keys[-1] < fingerprint):
-            keys = memoryview(os.pread(self._fd, 8 * (high - low), 8 * (start + low))).cast("q")
-        at = bisect_left(keys, fingerprint)
-        return at < len(keys) and keys[at] == fingerprint
+        fd = self._fd
+        for start, _, shift, half, directory in self._runs:  # one loop, no call per run: this is the slow path
+            bucket = (fingerprint >> shift) + half
+            low = directory[bucket]
+            high = directory[bucket + 1]
+            if high - low <= _WINDOW:
+                if low == high:
+                    continue
+                keys = memoryview(os.pread(fd, 8 * (high - low), 8 * (start + low))).cast("q")
+            else:
+                # hashes spread evenly over the bucket's range: read 128 keys around where this one would sit,
+                # and the whole bucket when, rarely, it lies outside them
+                first = low + ((fingerprint - ((bucket - half) << shift)) * (high - low) >> shift) - _WINDOW // 2
+                if first < low:
+                    first = low
+                elif first > high - _WINDOW:
+                    first = high - _WINDOW
+                keys = memoryview(os.pread(fd, 8 * _WINDOW, 8 * (start + first))).cast("q")
+                if (first > low and keys[0] > fingerprint) or (first + _WINDOW < high and keys[-1] < fingerprint):
+                    keys = memoryview(os.pread(fd, 8 * (high - low), 8 * (start + low))).cast("q")
+            at = bisect_left(keys, fingerprint)
+            if at < len(keys) and keys[at] == fingerprint:
+                return True
+        return False
 
     # -- the file: the runs back to back, oldest first
 
