@@ -26,11 +26,12 @@ so a false positive of the filter costs time, never an answer; adding a key alre
 
 Time (CPython 3.11, CPU time, hashes of SKU strings, beside the table this replaces, `prices.Fingerprints`):
 a key the filter rules out costs one word read and up to three bit tests; at 400,000 keys an absent `in` is
-≈ 350 ns (Fingerprints ≈ 460) and `add` ≈ 1.25 µs (≈ 1.1), which includes sorting the buffer into runs
-(≈ 150 ns a key) and merging them (≈ 100 ns a key rewritten). A maybe costs a read of each run, ≈ 3 µs on the
-machine measured (a 1 µs system call, the rest Python), so where the filter fills the reads dominate: at four
-million keys an absent `in` is ≈ 3.7 µs (Fingerprints ≈ 0.65) and `add` ≈ 3.5 µs (≈ 1.1), as it settles a
-maybe before inserting to keep the count exact.
+≈ 400 ns (Fingerprints ≈ 570) and `add` ≈ 1.4 µs (≈ 1.2), which includes sorting the buffer into runs
+(≈ 150 ns a key) and merging them (≈ 100 ns a key rewritten); at a million, ≈ 800 ns (≈ 600) and ≈ 1.6 µs
+(≈ 1.3). A maybe costs a read of each run, ≈ 2.5 µs on the machine measured (a 1 µs system call, the rest
+Python), so where the filter fills the reads dominate: at four million keys an absent `in` is ≈ 2.8 µs
+(Fingerprints ≈ 0.5) and `add` ≈ 3.5 µs (≈ 1.25), as it settles a maybe before inserting to keep the count
+exact.
 
 Memory: the filter, the buffer, the directories, and for a moment a piece of the buffer being sorted or a merge
 step as Python ints (≤ 150 KB): a traced peak of 1.47 MB at 300,000 keys; peak RSS +1.0 MiB at 10,000 keys, at
