@@ -2,6 +2,7 @@
 class (domain/records.py): side by side, the same class written each way behaves the same."""
 
 import dataclasses
+import inspect
 from dataclasses import KW_ONLY, FrozenInstanceError, dataclass, field
 from decimal import Decimal
 
@@ -139,3 +140,15 @@ def test_keyword_only_records_take_keywords_only(made):
         made("prices")
     with pytest.raises(TypeError):
         made(tables="prices")
+
+
+def test_an_undocumented_record_is_made_without_inspecting_its_signature(monkeypatch):
+    # The dataclass would write the class's signature as its docstring, parsing text with the tokenizer and `ast`.
+    monkeypatch.setattr(inspect, "signature", lambda *_, **__: pytest.fail("the signature was inspected"))
+
+    @record
+    class Undocumented:
+        x: int
+
+    assert Undocumented(1).x == 1
+    assert Undocumented.__doc__
