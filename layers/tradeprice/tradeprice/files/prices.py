@@ -12,18 +12,23 @@ plain prices go through a pattern that only matches valid `Money` (≤ 12 whole 
 else through the `Money` / `Quantity` types themselves; SKUs and list slugs through the model's own patterns. A
 `PriceRecord` therefore always satisfies `Price`, and `to_price()` builds one without validating again.
 
-Memory — how non-adjacent rows stay correct and the reader stays flat: a long-layout SKU's ladder stays open
-until `window` other SKUs have begun after it; then it is emitted and only a 64-bit fingerprint of its key is
-kept. Held: at most `window` × 9/8 open ladders (≈ 350 B each measured, ≈ 20 MB at the default 50,000) plus ≈ 22 B
-per SKU already emitted (`Fingerprints`, briefly ≈ 50 B while its table doubles) — bounded by the number of
-distinct SKUs, never by the rows or bytes of the file, and for a file whose SKU rows sit together nothing but
-that fingerprint outlives a SKU. A row of a SKU whose ladder was already emitted cannot join it any more: rather
-than let a ladder known to be incomplete be written, reading stops with InvalidFile ("keep each SKU's rows
-together"). Only a file of more than `window` SKUs whose rows of one SKU are that far apart can hit this — all
-quantity-1 rows first, then all quantity-10 rows — which a spreadsheet of up to 50,000 SKUs never does, whatever
-its order, and ERP exports (grouped per product) do not. The alternative, spilling every ladder to a temporary
-file and regrouping at the end, is correct for any order but doubles the I/O of every large import for a case
-this stops with a clear message.
+Speed — a long-layout CSV is read a block of text at a time (`_long_text`): one regular expression per slice of
+lines splits every plain line (no quote, no padding, a plain price) into its cells in C, and only other lines go
+through csv's row lists and the checks of the row path (`_long`). A property test holds the two paths to the same
+answers for every file.
+
+Memory — how non-adjacent rows stay correct and the reader stays flat in file size: a long-layout SKU's ladder
+stays open until `window` (4,096) other SKUs have begun after it; then it is emitted and only a 64-bit
+fingerprint of its key is kept, in `SeenKeys` (≈ 1.5 MB whatever the count; the rest in a temporary file). Held:
+at most `window` × 9/8 open ladders (≈ 450 B each, ≈ 2 MB) — so peak memory is the same for ten thousand rows as
+for ten million. A row of a SKU whose ladder was already emitted cannot join it any more: when its new ladder
+closes, its key is found among the fingerprints and, rather than let a ladder known to be incomplete be written,
+reading stops with InvalidFile ("keep each SKU's rows together"). Only a file of more than `window` SKUs whose
+rows of one SKU are that far apart can hit this — all quantity-1 rows first, then all quantity-10 rows — which
+ERP exports (grouped per product) do not. The window was 50,000 SKUs (≈ 20 MB, more than the whole parse of a
+grouped file); holding it in a few MB is what makes memory flat. The alternative, spilling every ladder to a
+temporary file and regrouping at the end, is correct for any order but doubles the I/O of every large import
+for a case this stops with a clear message.
 """
 
 import re
@@ -398,15 +403,13 @@ class PriceReader:
             for rows in _slices(pattern, block):
                 line = lines.line
                 lines.line += len(rows)
-                read = 0  # plain rows of this slice, added to rows_read when control leaves the loop below
+                self.rows_read += len(rows)  # less each line `_long` takes, which counts it if it is not blank
                 for list_text, sku, price, qty_text, other in rows if identity else map(pick, rows):
                     line += 1
                     if not sku:  # not plain: split as csv splits a line without quotes
-                        self.rows_read += read
-                        read = 0
+                        self.rows_read -= 1
                         yield from self._long(iter(((line, other.split(delimiter) if other else []),)))
                         continue
-                    read += 1
                     slug: str | Rejection | None
                     if by_list:
                         slug = list_cache.get(list_text)
@@ -450,7 +453,6 @@ class PriceReader:
                                 continue
                         self._unordered.add(key)
                         open_ladders[key] = _in_tier_order((*ladder, line, qty, price))
-                self.rows_read += read
 
     def _list_slug(self, text: str, line: int, header: str) -> str | Rejection:
         slug = text or self._default_list
@@ -517,6 +519,8 @@ class PriceReader:
         extras = self._extras
         unordered = self._unordered
         distinct_lines = self._distinct_lines
+        by_list = bool(keys) and type(keys[0]) is tuple
+        slug, sku = default_list, ""
         for key in keys:
             ladder = close(key)
             if (
@@ -531,7 +535,10 @@ class PriceReader:
                 else:
                     yield result
                 continue
-            slug, sku = key if type(key) is tuple else (default_list, key)
+            if by_list:
+                slug, sku = key
+            else:
+                sku = key
             if len(ladder) == 3:  # one tier, the common case
                 yield _record((slug, sku, ((1, Decimal(ladder[2])),), (ladder[0],), None, None, None, None))
             else:  # rows in tier order
