@@ -33,7 +33,6 @@ from tradeprice.files import (
 )
 from tradeprice.files.headers import lookup, resolve, tier_header
 from tradeprice.files.numbers import COMMA, POINT, NumberFormat, canonical_number, parse_money
-from tradeprice.files.prices import Fingerprints
 from tradeprice.files.records import MODELS
 from tradeprice.files.tables import cell_text
 from tradeprice.files.text import DecodedText, sniff_decimal_comma, sniff_delimiter, split_lines
@@ -1021,18 +1020,6 @@ def test_a_repeated_sku_row_beyond_the_window_in_the_tier_layout_is_still_reject
             "SKU S0 already has a row (an earlier row), which is kept; this row was ignored: " + ONE_ROW,
         )
     ]
-
-
-def test_fingerprints_remember_every_key_through_growth():
-    seen = Fingerprints()
-    keys = [f"SKU-{n}" for n in range(50_000)]
-    for key in keys:
-        seen.add(hash(key))
-    seen.add(0)
-    assert len(seen) == 50_001
-    assert all(hash(key) in seen for key in keys)
-    assert 0 in seen
-    assert sum(hash(f"OTHER-{n}") in seen for n in range(5000)) == 0
 
 
 @pytest.mark.parametrize("size", [1, 7, 4096])

@@ -33,8 +33,7 @@ for a case this stops with a clear message.
 
 import re
 import sys
-from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
 from functools import cache, partial
@@ -50,6 +49,7 @@ from tradeprice.errors import InvalidFile
 from tradeprice.files.headers import Columns, find_header, lookup
 from tradeprice.files.numbers import FAST_MONEY, POINT, NumberFormat, json_scalar_text, parse_money, parse_quantity
 from tradeprice.files.rejection import Rejection
+from tradeprice.files.seen import SeenKeys
 from tradeprice.files.tables import CellTable, CsvLines, FileFormat, ObjectTable, Table
 
 DEFAULT_WINDOW = 4_096
@@ -163,7 +163,7 @@ class PriceReader:
         # (first line, qty, price, line - first line, qty, price, …): a tuple is exact-size and small line
         # offsets are shared ints, which keeps an open ladder near 350 bytes with its key
         self._extras: dict[Any, tuple[int, Extras]] = {}
-        self._emitted = Fingerprints()
+        self._emitted = SeenKeys()
         self._unordered: set[Any] = set()  # open ladders whose rows did not come in tier order
         # every row of a CSV or a sheet is a line of its own; a JSON object's tiers share their object's line
         self._distinct_lines = not isinstance(table, ObjectTable)
@@ -182,6 +182,7 @@ class PriceReader:
 
     def close(self) -> None:
         self.table.close()
+        self._emitted.close()
 
     def __enter__(self) -> "PriceReader":
         return self
@@ -505,7 +506,7 @@ class PriceReader:
         on every row that opens one: the hot loop stays free of it.)"""
         again = self._emitted.update(map(hash, keys))
         if again:
-            key = next(key for key in keys if hash(key) in again)
+            key = next(key for key in keys if hash(key) == again[0])
             slug, sku = key if type(key) is tuple else (None, key)
             raise InvalidFile(_too_far(min(self._open[key][0::3]), sku, _on(slug), self._window))
         return self._emit_all(keys)
@@ -797,70 +798,3 @@ def _ladder_problem(rows: list[tuple[int, Any, int]], extras: Extras) -> str | N
     if valid_from is not None and valid_until is not None and valid_until <= valid_from:
         return "valid_until must be later than valid_from"
     return None
-
-
-class Fingerprints:
-    """A set of 64-bit key hashes: 256 open-addressing tables of 8-byte slots, each at most two-thirds full and
-    grown on its own, so the set costs 12–24 bytes per key (a `set` of ints: ~60) and never the brief doubling of
-    one big table. A hash collision (odds ~n²/2⁶⁵: 10⁻⁸ at a million SKUs) can only make a reader refuse a row or
-    a file it could have read, never accept a wrong one."""
-
-    __slots__ = ("_counts", "_empty", "_tables")
-
-    def __init__(self) -> None:
-        self._tables = [array("q", bytes(8 * 64)) for _ in range(256)]
-        self._counts = [0] * 256
-        self._empty = True
-
-    def __len__(self) -> int:
-        return sum(self._counts)
-
-    def __bool__(self) -> bool:  # asked once per new SKU: not the sum of 256 counts
-        return not self._empty
-
-    def __contains__(self, fingerprint: int) -> bool:
-        fingerprint = fingerprint or 1  # 0 marks an empty slot
-        slots = self._tables[(fingerprint >> 56) & 255]  # the table by the top bits, the slot by the low ones
-        mask = len(slots) - 1
-        index = fingerprint & mask
-        while True:
-            found = slots[index]
-            if found == fingerprint:
-                return True
-            if found == 0:
-                return False
-            index = (index + 1) & mask
-
-    def update(self, fingerprints: Iterable[int]) -> set[int]:
-        """Add these; the ones that were already present."""
-        return {fingerprint for fingerprint in fingerprints if not self.add(fingerprint)}
-
-    def add(self, fingerprint: int) -> bool:
-        """Add it; False when it was present."""
-        fingerprint = fingerprint or 1
-        part = (fingerprint >> 56) & 255
-        slots = self._tables[part]
-        if not _insert(slots, fingerprint):
-            return False
-        self._empty = False
-        self._counts[part] += 1
-        if 3 * self._counts[part] > 2 * len(slots):
-            grown = array("q", bytes(16 * len(slots)))
-            for old in slots:
-                if old:
-                    _insert(grown, old)
-            self._tables[part] = grown
-        return True
-
-
-def _insert(slots: "array[int]", fingerprint: int) -> bool:
-    mask = len(slots) - 1
-    index = fingerprint & mask
-    while True:
-        found = slots[index]
-        if found == fingerprint:
-            return False
-        if found == 0:
-            slots[index] = fingerprint
-            return True
-        index = (index + 1) & mask
