@@ -24,7 +24,7 @@ CREDENTIALS_TARGET = $(if $(STACK),--stack $(STACK) --region $(REGION),--moto-po
 export SAM_CLI_TELEMETRY := 0
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help venv sam-venv scan-venv node-deps run key token revoke staff test fuzz template-check scan lint format bench build deploy clean chromium
+.PHONY: help venv sam-venv scan-venv node-deps run key token revoke staff test fuzz template-check scan lint format bench build bytecode deploy clean chromium
 
 help: ## List the targets
 	@echo "Usage: make <target> [ENV=dev|prod] [RUN_ARGS='--port 3000'] [MOTO_PORT=5000] [PYTEST_ARGS='-n auto']"
@@ -144,8 +144,27 @@ format: venv ## Apply ruff's fixes and formatting
 bench: venv ## Run the benchmarks (lookup, import, ingestion targets)
 	$(VENV)/bin/python -m benchmarks
 
-# sam build needs the Lambda runtime's Python (3.12) on PATH to build the layer and the functions.
-build: sam-venv ## Build the layer and functions for Lambda (arm64, Python 3.12) into .aws-sam/
+# The Lambda runtime's Python (template.yaml: Globals Runtime, the layer's BuildMethod), and where sam build writes.
+RUNTIME_VERSION := 3.12
+BUILD_DIR := .aws-sam/build
+
+# $(call precompile,<python>): bytecode for every .py under BUILD_DIR, by <python>, which must be RUNTIME_VERSION.
+# sam build ships sources only and Lambda's file system is read-only, so without this every cold start compiles
+# our code (and the layer's dependencies) before running it. unchecked-hash pycs are used as shipped: timestamp
+# pycs would be checked against the mtimes the zip keeps (2 s resolution) and could be found stale, then compiled
+# again on every cold start; checked-hash pycs would cost reading and hashing each source on every import. The
+# build compiles afresh each time, so they cannot go stale. -s drops the build path from the pycs: the same
+# sources give the same package wherever they are built, so an unchanged function is not redeployed (the import
+# system puts the real path back for tracebacks).
+precompile = "$(1)" -c 'import sys; found = "%d.%d" % sys.version_info[:2]; \
+	  sys.exit(None if found == "$(RUNTIME_VERSION)" else f"bytecode for Python $(RUNTIME_VERSION) needs that Python, not {found}")' \
+	&& "$(1)" -m compileall -q -j 0 --invalidation-mode unchecked-hash -s "$(BUILD_DIR)" "$(BUILD_DIR)"
+
+# sam build needs the Lambda runtime's Python (3.12) on PATH to build the layer and the functions, and compiles them
+# with it afterwards (precompile above). This is a step after sam build rather than a makefile BuildMethod so that
+# sam's own Python builder keeps resolving the layer's dependencies for arm64; a bare `sam build` still builds a
+# correct package, only without bytecode (`make bytecode` adds it).
+build: sam-venv ## Build the layer and functions for Lambda (arm64, Python 3.12) into .aws-sam/, with bytecode
 	@py312_bin="$$( { pyenv prefix 3.12 2>/dev/null || ls -d "$$HOME"/.pyenv/versions/3.12* 2>/dev/null | sort -V | tail -n 1 || true; } | head -n 1 )/bin"; \
 	if [ ! -x "$$py312_bin/python3.12" ]; then \
 	  py312_bin="$$(dirname "$$(command -v python3.12 2>/dev/null || echo /nonexistent/python3.12)")"; \
@@ -155,7 +174,12 @@ build: sam-venv ## Build the layer and functions for Lambda (arm64, Python 3.12)
 	  fi; \
 	fi; \
 	echo "Building with $$("$$py312_bin/python3.12" --version) from $$py312_bin"; \
-	PATH="$$py312_bin:$$PATH" $(SAM) build --template-file template.yaml
+	PATH="$$py312_bin:$$PATH" $(SAM) build --template-file template.yaml; \
+	$(call precompile,$$py312_bin/python3.12)
+
+bytecode: ## Compile what sam build wrote (.aws-sam/build) for the runtime: make bytecode RUNTIME_PYTHON=<python3.12>
+	@if [ -z "$(RUNTIME_PYTHON)" ]; then echo "usage: make bytecode RUNTIME_PYTHON=<path to python$(RUNTIME_VERSION)>" >&2; exit 2; fi
+	@$(call precompile,$(RUNTIME_PYTHON))
 
 deploy: build ## Deploy to AWS: make deploy ENV=dev|prod (guided when samconfig.toml has no such environment)
 	@if grep -q '^\[$(ENV)\.deploy\.parameters\]' samconfig.toml; then \

@@ -12,11 +12,14 @@ docs/operations.md (Cold start) says what costs what. What it leaves out, and wh
 - no pydantic: requests are read by api/lookup_requests.py, which hands anything but the plain forms to the
   request models (api/lookup_schemas.py, the contract and the OpenAPI document's source), and records are read
   as plain dataclasses (data/lookup_reads.py);
-- the lookup logic and its data layer (botocore) are imported by the first request rather than at module import;
+- the lookup logic and its data layer (botocore) are imported by the first request rather than at module import,
+  once it knows who is calling, and what that built is then frozen out of the garbage collector's reach (`_prime`);
   with SnapStart (template parameter LookupSnapStart), `_prime` does that work once, before the snapshot, and
   tradeprice/snapstart.py makes each restored instance unique again.
 """
 
+import gc
+from functools import cache
 from typing import TYPE_CHECKING, Any
 
 from tradeprice import snapstart
@@ -35,20 +38,29 @@ app = Router(logger)
 
 
 def _prime() -> None:
-    """Before a SnapStart snapshot: what the first request would import and build (no data, no secrets read)."""
+    """What the first request imports and builds (no data, no secrets read), then out of the collector's reach.
+
+    Run by the first request of a process once it knows who is calling (`_primed`), or before a SnapStart snapshot.
+    What it built (modules, the service model, the client) lives as long as the process, so it is frozen out of
+    the garbage collector's reach: otherwise every full collection the first request triggers walks all of it
+    again, about a tenth of the floor (docs/operations.md, Cold start).
+    """
     from tradeprice.api import lookup_requests, views  # noqa: F401
     from tradeprice.data.aws import dynamodb
     from tradeprice.logic import lookup  # noqa: F401
 
     dynamodb()
+    gc.freeze()
 
 
+_primed = cache(_prime)
 snapstart.register(_prime)
 
 
 @app.route("POST", "/v1/pricing/lookup")
 def post_lookup(request: Request) -> dict[str, Any]:
     caller = _caller(request)
+    _primed()
     from tradeprice.api import views  # deferred: see the module docstring
     from tradeprice.api.lookup_requests import LineError, read_line, read_lookup
     from tradeprice.logic.lookup import LineRequest, lookup
@@ -83,6 +95,7 @@ def post_lookup(request: Request) -> dict[str, Any]:
 @app.route("GET", "/v1/pricing/<sku>")
 def get_sku_price(request: Request) -> dict[str, Any]:
     caller = _caller(request)
+    _primed()
     from tradeprice.api import views  # deferred: see the module docstring
     from tradeprice.api.lookup_requests import read_sku_lookup
     from tradeprice.logic.lookup import LineRequest, lookup

@@ -1,5 +1,6 @@
 """SnapStart runtime hooks of the lookup: what runs before the snapshot, and what every restored instance redoes."""
 
+import gc
 import random
 import sys
 import types
@@ -67,6 +68,31 @@ def test_prime_builds_the_client_and_imports_the_first_requests_code_but_reads_n
 
     assert aws.dynamodb.cache_info().currsize == 1
     assert {"tradeprice.logic.lookup", "tradeprice.api.views"} <= set(sys.modules)
+
+
+def test_prime_freezes_what_it_built_out_of_the_garbage_collectors_reach(environment):
+    from functions.price_lookup import app
+
+    gc.unfreeze()
+    try:
+        app._prime()
+
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
+
+
+def test_the_first_request_primes_once_after_the_caller_is_known(environment, monkeypatch):
+    from functions.price_lookup import app
+
+    primed: list[str] = []
+    monkeypatch.setattr(app, "_primed", lambda: primed.append("primed"))
+    event = {"httpMethod": "GET", "resource": "/v1/pricing/{sku}", "path": "/v1/pricing/BOLT-M8", "headers": {}}
+
+    answer = app.lambda_handler({**event, "pathParameters": {"sku": "BOLT-M8"}, "requestContext": {}}, None)
+
+    assert answer["statusCode"] == 401
+    assert primed == []  # a refused caller costs no imports and no client
 
 
 def test_after_restore_every_instance_draws_its_own_random_numbers(environment):

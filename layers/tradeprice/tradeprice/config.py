@@ -11,13 +11,15 @@ variable, before any request is served.
 
 import dataclasses
 import math
-from dataclasses import dataclass, field
+from dataclasses import KW_ONLY, field
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from typing import Any, Literal, get_args, get_origin
 
+from tradeprice.domain.records import record
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Bounds:
     """Limits of a numeric setting (inclusive unless named `gt`)."""
 
@@ -39,10 +41,11 @@ def bounds(**limits: float) -> dict[str, Bounds]:
     return {"bounds": Bounds(**limits)}
 
 
-@dataclass(frozen=True, slots=True, kw_only=True)
+@record
 class Settings:
     """Every setting a function reads; names match the template's environment variables (case-insensitive)."""
 
+    _: KW_ONLY
     price_lists_table: str = "tradeprice-price-lists"
     prices_table: str = "tradeprice-prices"
     customer_groups_table: str = "tradeprice-customer-groups"

@@ -10,11 +10,12 @@ authorizer's context reaches the handler as `requestContext.authorizer`:
     source       only for a key created with one: the source its writes come from (field ownership)
 """
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import Any
 
 from tradeprice.domain.authors import UNATTRIBUTED, Author
+from tradeprice.domain.records import record
 from tradeprice.errors import Forbidden, Unauthorized
 
 
@@ -24,7 +25,7 @@ class Scope(StrEnum):
     ADMIN = "admin"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Caller:
     principal: str
     scopes: frozenset[str]

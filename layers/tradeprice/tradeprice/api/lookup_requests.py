@@ -10,12 +10,12 @@ it with their own errors. tests/unit/test_lookup_requests.py checks the two agre
 """
 
 import re
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from tradeprice.domain.constraints import EXTERNAL_ID_MAX_LENGTH, QUANTITY_MAX, SKU_MAX_LENGTH
 from tradeprice.domain.currencies import MINOR_UNITS
+from tradeprice.domain.records import record
 from tradeprice.logic.pricing import LineRequest
 
 MAX_LOOKUP_LINES = 250
@@ -38,7 +38,7 @@ class _Unsure(Exception):
     """Not a plain form: the models decide."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LookupContext:
     customer_id: str | None = None
     price_list: str | None = None
@@ -48,7 +48,7 @@ class LookupContext:
     explain: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Lookup:
     """POST /v1/pricing/lookup: the context, and the lines still raw (each is read on its own: `read_line`)."""
 
@@ -56,7 +56,7 @@ class Lookup:
     lines: list[Any]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class SkuLookup:
     """GET /v1/pricing/{sku}: the context and one line."""
 
@@ -65,7 +65,7 @@ class SkuLookup:
     qty: int
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LineError:
     """A cart line the models refused: its place in the answer (the rest of the cart is still priced)."""
 

@@ -9,11 +9,12 @@ as its `Response` objects (`problem`, `problem_for`, `register`).
 
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 from http import HTTPStatus
 from typing import TYPE_CHECKING, Any, Protocol
 
 from tradeprice.api.json import dump_json
+from tradeprice.domain.records import record
 from tradeprice.errors import (
     Conflict,
     Forbidden,
@@ -55,7 +56,7 @@ class Logs(Protocol):
     def exception(self, msg: str, /) -> Any: ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Problem:
     status: int
     body: dict[str, Any]

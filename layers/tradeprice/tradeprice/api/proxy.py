@@ -17,13 +17,14 @@ from urllib.parse import unquote
 from tradeprice.api import problems
 from tradeprice.api.json import dump_json
 from tradeprice.config import get_settings
+from tradeprice.domain.records import record
 from tradeprice.telemetry import JsonLogger
 
 Answer = dict[str, Any]
 """A response in the REST proxy integration's format (statusCode, multiValueHeaders, body, isBase64Encoded)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Request:
     event: dict[str, Any]
     path_parameters: dict[str, str]

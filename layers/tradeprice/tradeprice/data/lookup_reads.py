@@ -11,7 +11,6 @@ data/reference.py bumps them on every write of a cached kind.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,6 +18,7 @@ from typing import Any
 from tradeprice.config import get_settings
 from tradeprice.data.batch import Item, batch_get, call_with_retries, get_across_tables
 from tradeprice.data.codec import deserialize
+from tradeprice.domain.records import record
 from tradeprice.domain.resolution import (
     BASE_GROUP,
     CustomerRecord,
@@ -34,7 +34,7 @@ STAMPS_KEY: Item = {"id": {"S": "reference"}}
 """The one item of the stamps table: {id: "reference", price_lists: N, customer_groups: N}."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Stamps:
     """Generation counters of the kinds the lookup caches; each moves on every write of its kind."""
 

@@ -11,7 +11,6 @@ author and then removes it, so the stream's REMOVE record (which has only the ol
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -21,6 +20,7 @@ from botocore.exceptions import ClientError
 from tradeprice.data.batch import Item, batch_get, batch_write, call_with_retries, parallel_map
 from tradeprice.data.codec import CHANGED_BY, stamped
 from tradeprice.domain.clock import utc_now
+from tradeprice.domain.records import record
 
 Outcome = Literal["created", "updated", "unchanged", "stale", "deleted"]
 
@@ -30,7 +30,7 @@ VOLATILE = frozenset({"updated_at", "source_version", "version_key", CHANGED_BY,
 _NOT_OLDER = "attribute_not_exists(version_key) OR version_key <= :version"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Write:
     key: Item
     item: Item | None

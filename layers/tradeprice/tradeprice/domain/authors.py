@@ -14,13 +14,15 @@ history entry names its author, whichever path wrote it.
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any, Literal
+
+from tradeprice.domain.records import record
 
 AuthorKind = Literal["api_key", "staff", "import", "integration", "system"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Author:
     kind: AuthorKind
     id: str

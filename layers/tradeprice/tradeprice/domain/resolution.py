@@ -8,11 +8,12 @@ the same types, already validated once when they were written.
 """
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Protocol
+
+from tradeprice.domain.records import line_record, record
 
 BASE_GROUP = "base"
 """The built-in customer group every other group descends from."""
@@ -28,7 +29,7 @@ def within(valid_from: datetime | None, valid_until: datetime | None, at: dateti
     return (valid_from is None or valid_from <= at) and (valid_until is None or at < valid_until)
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class StoredLadder:
     """A stored price reduced to what resolution needs: its tiers and its own validity window."""
 
@@ -117,13 +118,13 @@ class RuleTerms(Protocol):
 # The lookup's own forms of them ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rounding:
     increment: Decimal | None = None
     mode: str = "half_up"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Derivation:
     source: str
     adjustment_percent: Decimal = Decimal(0)
@@ -131,7 +132,7 @@ class Derivation:
     rounding: Rounding | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ListRecord:
     slug: str
     currency: str
@@ -144,14 +145,14 @@ class ListRecord:
         return within(self.valid_from, self.valid_until, at)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class GroupRecord:
     slug: str
     parent: str | None
     price_lists: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class CustomerRecord:
     id: str
     status: CustomerStatus = CustomerStatus.ACTIVE
@@ -161,7 +162,7 @@ class CustomerRecord:
     currency: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class RuleRecord:
     group: str
     sku: str

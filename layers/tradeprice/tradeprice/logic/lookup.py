@@ -15,7 +15,6 @@ through the models (logic/as_of.py), imported when one is asked for.
 
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
 
@@ -25,6 +24,7 @@ from tradeprice.data import prices as price_store
 from tradeprice.data.aws import dynamodb
 from tradeprice.data.reference_cache import current
 from tradeprice.domain.clock import utc_now
+from tradeprice.domain.records import record
 from tradeprice.domain.resolution import CustomerRecord, GroupRecord, ListRecord, RuleRecord, StoredLadder
 from tradeprice.errors import NotFound
 from tradeprice.logic import pricing
@@ -33,7 +33,7 @@ from tradeprice.logic.pricing import LineAnswer, LineRequest
 __all__ = ["LineAnswer", "LineRequest", "LookupAnswer", "lookup"]
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LookupAnswer:
     currency: str | None
     at: datetime

@@ -13,6 +13,7 @@ from decimal import Context as DecimalContext
 from typing import Literal
 
 from tradeprice.domain.currencies import MINOR_UNITS
+from tradeprice.domain.records import line_record, record
 from tradeprice.domain.resolution import (
     BASE_GROUP,
     CustomerStatus,
@@ -47,7 +48,7 @@ RuleSource = Mapping[tuple[str, str], RuleTerms]
 """Product rules by (customer group slug, SKU)."""
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Candidate:
     """A price list the customer may be priced from, and why it cannot be used at this lookup (if it cannot)."""
 
@@ -56,7 +57,7 @@ class Candidate:
     skipped: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Context:
     """Everything about the lookup that does not depend on the line."""
 
@@ -236,7 +237,7 @@ def reads_needed(ctx: Context, skus: Sequence[str]) -> tuple[list[tuple[str, str
 # Steps 2–5: the price -----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class Ladder:
     """A list's effective ladder for a SKU: stored tiers times the derivation factor, and where it came from."""
 
@@ -415,7 +416,7 @@ def _apply(price_list: ListDefinition, ladder: Ladder, qty: int, tier_qty: int, 
 # Step 6: product rules ----------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class MergedRule:
     """A SKU's product rule for a customer after field-by-field inheritance up the group chain."""
 
@@ -444,7 +445,7 @@ def merge_rules(sku: str, chain: Sequence[str], rules: RuleSource) -> MergedRule
     return MergedRule(**merged) if merged else _NO_RULE  # type: ignore[arg-type]
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class Orderability:
     orderable: bool
     reasons: tuple[str, ...]
@@ -480,14 +481,14 @@ def _suggest(qty: int, pack: int, lowest: int, highest: int | None) -> int | Non
 # The cart -----------------------------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class LineRequest:
     sku: str
     qty: int
     tier_group: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
+@line_record
 class LineAnswer:
     sku: str
     qty: int
