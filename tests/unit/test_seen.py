@@ -242,3 +242,19 @@ def test_memory_stays_bounded_as_keys_grow():
     # each run as Python ints, ~56 B each with their list and arrays), whatever the count
     assert large < (1 << 14) + 8 * (1 << 10) + 160_000
     assert large - small < 8_000
+
+
+def test_update_holds_a_batch_and_names_what_was_held_already_as_add_would():
+    rng = random.Random(11)
+    batch = [rng.getrandbits(64) - (1 << 63) for _ in range(3000)] + [0, -1]
+    by_add = SeenKeys(filter_bytes=64, buffer_slots=256, max_runs=2)
+    by_update = SeenKeys(filter_bytes=64, buffer_slots=256, max_runs=2)
+    first, second = batch[:2000], batch[1500:] + batch[:10]
+    for part in (first, second):
+        expected = [key for key in part if not by_add.add(key)]
+        assert by_update.update(part) == expected
+    assert expected == batch[1500:2000] + batch[:10]
+    assert len(by_update) == len(by_add) == len(set(batch))
+    assert all(key in by_update for key in batch)
+    by_add.close()
+    by_update.close()

@@ -52,7 +52,7 @@ Price layouts (files/prices.py)
   An empty price cell means no tier there; a row needs a price at quantity 1.
 Output: one `PriceRecord` per (list, SKU) with its tiers (sorted, the first at 1; each price in the canonical form
 `Money` stores, `12.50` → 12.5, `3.00` → 3, so equal values from any file are one price), the rows it came from, and
-`as_dict()` / `to_price()`. A SKU's rows in a long file may be anywhere within a window of 50,000 SKUs (see
+`as_dict()` / `to_price()`. A SKU's rows in a long file may be anywhere within a window of 4,096 SKUs (see
 prices.py for the memory trade-off); beyond it reading stops with InvalidFile rather than write half a ladder.
 
 Problems

@@ -45,6 +45,7 @@ import os
 import tempfile
 from array import array
 from bisect import bisect_left, bisect_right
+from collections.abc import Iterable
 from types import TracebackType
 from typing import IO
 
@@ -134,14 +135,15 @@ class SeenKeys:
             return False
         return self._holds(fingerprint)
 
-    def add(self, fingerprint: int) -> None:
+    def add(self, fingerprint: int) -> bool:
+        """Hold it; False when it was held already (the set is unchanged)."""
         u = fingerprint & _U64
         words = self._filter
         at = u >> self._word_shift
         word = words[at]
         bits = (1 << (u & 63)) | (1 << ((u >> 6) & 63)) | (1 << ((u >> 12) & 63))
         if word & bits == bits and self._holds(fingerprint):
-            return
+            return False
         if fingerprint:
             slots = self._slots
             slot_mask = self._slot_mask
@@ -156,6 +158,37 @@ class SeenKeys:
         self._count += 1
         if self._buffered >= self._buffer_limit:
             self._flush()
+        return True
+
+    def update(self, fingerprints: Iterable[int]) -> list[int]:
+        """Hold each of these; the ones held already, in order. `add` over a batch with no call per key: the
+        price reader adds every SKU it emits, hundreds of thousands a file."""
+        held: list[int] = []
+        words = self._filter
+        word_shift = self._word_shift
+        slots = self._slots  # cleared in place by a flush, never replaced
+        slot_mask, slot_shift, slot_half = self._slot_mask, self._slot_shift, self._slot_half
+        for fingerprint in fingerprints:
+            u = fingerprint & _U64
+            at = u >> word_shift
+            word = words[at]
+            bits = (1 << (u & 63)) | (1 << ((u >> 6) & 63)) | (1 << ((u >> 12) & 63))
+            if word & bits == bits and self._holds(fingerprint):
+                held.append(fingerprint)
+                continue
+            if fingerprint:
+                index = (fingerprint >> slot_shift) + slot_half
+                while slots[index]:
+                    index = (index + 1) & slot_mask
+                slots[index] = fingerprint
+                self._buffered += 1
+            else:
+                self._zero = True
+            words[at] = word | bits
+            self._count += 1
+            if self._buffered >= self._buffer_limit:
+                self._flush()
+        return held
 
     def close(self) -> None:
         """Delete the temporary file. Afterwards what needs the file (a lookup the filter cannot settle once

@@ -134,13 +134,19 @@ def split_lines(pieces: Iterable[str]) -> Iterator[str]:
     """Lines with their endings (CRLF, LF or a lone CR), whatever the piece boundaries.
 
     Only CR and LF end a line: `str.splitlines` would also split on U+2028, form feeds and the like, which a
-    CSV cell may hold. A CR at the end of a piece waits for the next piece, so CRLF is never split in two. The
-    lines of a piece are flattened in C (`chain`): no Python frame per line on the hot path.
+    CSV cell may hold. The lines of a block are split and flattened in C (`findall`, `chain`): no Python frame
+    per line on the hot path.
     """
-    return chain.from_iterable(_line_blocks(pieces))
+    return chain.from_iterable(map(LINES.findall, line_blocks(pieces)))
 
 
-def _line_blocks(pieces: Iterable[str]) -> Iterator[list[str]]:
+LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
+"""A block's lines, with their endings; the file's last line may have none."""
+
+
+def line_blocks(pieces: Iterable[str]) -> Iterator[str]:
+    """The text again, cut only at line ends: each block is whole lines (the last block of the file may end
+    without a line end). A CR at the end of a piece waits for the next piece, so CRLF is never split in two."""
     pending = ""
     for piece in pieces:
         text = pending + piece if pending else piece
@@ -152,9 +158,9 @@ def _line_blocks(pieces: Iterable[str]) -> Iterator[list[str]]:
             pending = text
             continue
         pending = text[last + 1 :]
-        yield _LINE.findall(text, 0, last + 1)
+        yield text[: last + 1]
     if pending:
-        yield [pending]
+        yield pending
 
 
 def head_records(sample: str, limit: int = SNIFF_RECORDS) -> list[str]:

@@ -15,7 +15,7 @@ from tradeprice.domain.models import ImportCounts, ImportJob, ImportMode, Import
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import Conflict
 from tradeprice.files import Rejection
-from tradeprice.files.prices import Fingerprints
+from tradeprice.files.seen import SeenKeys
 from tradeprice.logic.import_run.report import merge_report
 from tradeprice.logic.import_run.source import Counted, Source
 
@@ -73,7 +73,7 @@ class Run:
         self.pending: list[Rejection] = []
         """Rejections from the write path not yet in the report."""
         self.bytes_read = stored.job.bytes_read
-        self.file_skus: Fingerprints | None = None
+        self.file_skus: SeenKeys | None = None
         """The SKUs a replace file names, learnt by the write pass (the remove phase learns them again if it
         starts an invocation)."""
         self._last_save = time.monotonic()

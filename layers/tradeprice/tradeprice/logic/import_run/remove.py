@@ -3,7 +3,7 @@
 from tradeprice.data import prices as price_store
 from tradeprice.errors import InvalidFile, NotFound
 from tradeprice.files import PriceRecord
-from tradeprice.files.prices import Fingerprints
+from tradeprice.files.seen import SeenKeys
 from tradeprice.logic import catalog
 from tradeprice.logic.catalog import PriceWrite
 from tradeprice.logic.import_run.job import Run
@@ -15,7 +15,7 @@ def remove(run: Run) -> bool:
     slug = run.job.price_list
     assert slug is not None
     if run.file_skus is None:  # this invocation starts in the remove phase: learn the file's SKUs again
-        skus = Fingerprints()
+        skus = SeenKeys()
         with run.open() as source:
             for item in source:
                 if isinstance(item, Entry):

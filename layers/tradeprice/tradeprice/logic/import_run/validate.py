@@ -21,8 +21,8 @@ from tradeprice.domain.models import ImportCounts, ImportKind, ImportMode, merge
 from tradeprice.domain.types import utc_now
 from tradeprice.errors import InvalidFile
 from tradeprice.files import PriceRecord, Rejection, excel_safe
-from tradeprice.files.prices import Fingerprints
 from tradeprice.files.records import PARTIAL_KINDS
+from tradeprice.files.seen import SeenKeys
 from tradeprice.logic.import_run.job import Run
 from tradeprice.logic.import_run.report import Rejections, report_key
 from tradeprice.logic.import_run.source import COLLECTIONS, Entry, Source, collection_key
@@ -119,7 +119,7 @@ def validate(run: Run) -> bool:
     # replace needs the file's SKUs to know what it removes; a dry run of a one-list file shows the same
     syncs_a_list = job.kind is ImportKind.PRICES and job.price_list is not None
     replacing = job.mode is ImportMode.REPLACE
-    skus = Fingerprints() if replacing or (dry_run and syncs_a_list) else None
+    skus = SeenKeys() if replacing or (dry_run and syncs_a_list) else None
     with _Plan.maybe(dry_run) as plan:
         total, would, rows_read = _read_all(run, guard, plan, rejections, skus)
         stored_total = removable = 0
@@ -170,7 +170,7 @@ def validate(run: Run) -> bool:
 
 
 def _read_all(
-    run: Run, guard: _Guard | None, plan: _Plan | None, rejections: Rejections, skus: Fingerprints | None
+    run: Run, guard: _Guard | None, plan: _Plan | None, rejections: Rejections, skus: SeenKeys | None
 ) -> tuple[int, ImportCounts, int]:
     """The validation pass over the file: (valid records, what they would do, rows read)."""
     compare = plan is not None or guard is not None
@@ -269,7 +269,7 @@ def _compare(
     )
 
 
-def _removals(run: Run, file_skus: Fingerprints, plan: _Plan | None) -> tuple[int, int]:
+def _removals(run: Run, file_skus: SeenKeys, plan: _Plan | None) -> tuple[int, int]:
     """(SKUs stored on the replaced list, those the file does not name); the plan lists the latter."""
     slug = run.job.price_list
     assert slug is not None

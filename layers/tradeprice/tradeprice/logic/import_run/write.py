@@ -11,7 +11,7 @@ from tradeprice.data import prices as price_store
 from tradeprice.domain.models import Customer, CustomerGroup, ImportKind, ImportMode, PriceList, ProductRule
 from tradeprice.errors import InvalidFile, InvalidInput, NotFound, StoreUnavailable, TradepriceError
 from tradeprice.files import PriceRecord, Rejection
-from tradeprice.files.prices import Fingerprints
+from tradeprice.files.seen import SeenKeys
 from tradeprice.integrations.base import RowRule
 from tradeprice.logic import catalog, customers
 from tradeprice.logic.catalog import PriceWrite
@@ -26,7 +26,7 @@ logger = Logger(child=True)
 
 def write(run: Run) -> bool:
     """Write the records after the checkpoint; False when the budget ran out first (the next invocation goes on)."""
-    skus = Fingerprints() if run.job.mode is ImportMode.REPLACE else None
+    skus = SeenKeys() if run.job.mode is ImportMode.REPLACE else None
     index = 0
     chunk: list[Entry] = []
     size = run.settings.import_chunk_records
