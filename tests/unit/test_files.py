@@ -34,7 +34,7 @@ from tradeprice.files import (
 from tradeprice.files.headers import lookup, resolve, tier_header
 from tradeprice.files.numbers import COMMA, POINT, NumberFormat, canonical_number, parse_money
 from tradeprice.files.records import MODELS
-from tradeprice.files.tables import cell_text
+from tradeprice.files.tables import CellTable, cell_text
 from tradeprice.files.text import DecodedText, sniff_decimal_comma, sniff_delimiter, split_lines
 
 CORPUS = Path(__file__).resolve().parent.parent / "corpus"
@@ -1162,6 +1162,7 @@ def _through(text: str, window: int = 64, *, plain_text: bool, chunk: int = 1 <<
     data = text.encode()
     try:
         table = open_table([data[start : start + chunk] for start in range(0, len(data), chunk)], FileFormat.CSV)
+        assert isinstance(table, CellTable)
         if not plain_text:
             table.lines = None  # csv's rows, one by one: the reference
         reader = read_prices(table, default_list="trade", currencies=CURRENCIES, window=window)
