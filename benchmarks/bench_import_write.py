@@ -236,6 +236,7 @@ def _event(bucket: str, key: str, version: str) -> dict[str, Any]:
 
 def end_to_end(directory: Path, rows: int, *, budget_seconds: float | None = None) -> dict[str, Any]:
     """Put a generated file in the local stack's bucket and wait for every queue to go idle."""
+    from devstack.infra import plan
     from devstack.stack import DevStack
     from tradeprice.config import get_settings
 
@@ -246,7 +247,10 @@ def end_to_end(directory: Path, rows: int, *, budget_seconds: float | None = Non
     if budget_seconds is not None:
         os.environ["IMPORT_RUN_BUDGET_SECONDS"] = str(budget_seconds)
     try:
-        with DevStack(api_port=0, moto_port=0) as stack:
+        # the template sets each function's log level; the figures are what this prints, not their JSON lines
+        quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"}
+        functions = plan(TEMPLATE, region="eu-west-2", account_id="123456789012").functions
+        with DevStack(api_port=0, moto_port=0, function_environment=dict.fromkeys(functions, quiet)) as stack:
             _fresh_caches()
             # the functions' loggers were made at the stack's start, at the template's level: quiet them
             for name in [*logging.root.manager.loggerDict, "tradeprice"]:
