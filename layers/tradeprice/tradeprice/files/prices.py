@@ -168,6 +168,7 @@ class PriceReader:
         # every row of a CSV or a sheet is a line of its own; a JSON object's tiers share their object's line
         self._distinct_lines = not isinstance(table, ObjectTable)
         self._qty_cache: dict[str, int] = {"": 1}
+        self._list_cache: dict[str, str | Rejection] = {}
         self._recent: dict[Any, int] = {}
         self.numbers: NumberFormat = table.numbers if isinstance(table, CellTable) else POINT
         self.header_line = 0
@@ -235,7 +236,7 @@ class PriceReader:
         default_list = self._default_list
         currencies = self._currencies
         qty_cache = self._qty_cache
-        list_cache: dict[str, str | Rejection] = {}
+        list_cache = self._list_cache
         open_ladders = self._open
         sku_ok = _SKU.fullmatch
         cap = self._window + self._window // 8
@@ -278,13 +279,11 @@ class PriceReader:
             if li >= 0:
                 list_text = row[li].strip()
                 slug = list_cache.get(list_text)
-                if slug is None:
-                    slug = self._list_slug(list_text, line, list_h)
-                    if len(list_cache) < 1024:
-                        list_cache[list_text] = slug
-                if isinstance(slug, Rejection):
-                    yield Rejection(line, slug.column, slug.value, slug.reason)
-                    continue
+                if type(slug) is not str:
+                    slug = self._slug(list_text, line, list_h)
+                    if isinstance(slug, Rejection):
+                        yield slug
+                        continue
             else:
                 slug = default_list
 
@@ -303,13 +302,11 @@ class PriceReader:
 
             qty = qty_cache.get(qty_text)
             if qty is None:
-                parsed_qty = parse_quantity(qty_text, numbers)
+                parsed_qty = self._quantity(qty_text)
                 if isinstance(parsed_qty, str):
                     yield Rejection(line, qty_h, qty_text, parsed_qty)
                     continue
                 qty = parsed_qty
-                if len(qty_cache) < 4096:
-                    qty_cache[qty_text] = qty
 
             key: Any = sku if li < 0 else (slug, sku)
             ladder = open_ladders.get(key)
@@ -326,17 +323,11 @@ class PriceReader:
                     yield from self._evict()
                 open_ladders[key] = (line, qty, price)
             else:
-                if qty <= ladder[-2]:  # not after the ladder's last tier: a repeat, or rows out of tier order
-                    if qty in ladder[1::3]:
-                        repeat = self._repeat(ladder, line, qty, price, price_text, sku, _on(slug if li >= 0 else None))
-                        if repeat is not None:
-                            yield repeat
-                            continue
-                        # the same price again (`12.5` and `12.50` alike) is no conflict: one tier, both lines read
-                    self._unordered.add(key)
-                    ladder = _in_tier_order((*ladder, line, qty, price))
-                else:
-                    ladder = (*ladder, line, qty, price)
+                joined = self._joined(key, ladder, line, qty, price, price_text, sku, _on(slug if li >= 0 else None))
+                if isinstance(joined, Rejection):
+                    yield joined
+                    continue
+                ladder = joined
                 if extras:
                     problem = self._check_extras(key, line, row, extras)
                     if problem is not None:
@@ -386,7 +377,7 @@ class PriceReader:
         `_long` over `table.rows`, at a fraction of the cost per row."""
         open_ladders = self._open
         qty_cache = self._qty_cache
-        list_cache: dict[str, str | Rejection] = {}
+        list_cache = self._list_cache
         by_list = "price_list" in self.columns.fields
         list_h = self.columns.header("price_list")
         qty_h = self.columns.header("qty")
@@ -414,13 +405,11 @@ class PriceReader:
                     slug: str | Rejection | None
                     if by_list:
                         slug = list_cache.get(list_text)
-                        if slug is None:
-                            slug = self._list_slug(list_text, line, list_h)
-                            if len(list_cache) < 1024:
-                                list_cache[list_text] = slug
-                        if isinstance(slug, Rejection):
-                            yield Rejection(line, slug.column, slug.value, slug.reason)
-                            continue
+                        if type(slug) is not str:
+                            slug = self._slug(list_text, line, list_h)
+                            if isinstance(slug, Rejection):
+                                yield slug
+                                continue
                         key: Any = (slug, sku)
                     else:
                         slug = default_list
@@ -432,28 +421,24 @@ class PriceReader:
                         price = price.rstrip("0").rstrip(".")
                     qty = qty_cache.get(qty_text)
                     if qty is None:
-                        parsed_qty = parse_quantity(qty_text, self.numbers)
+                        parsed_qty = self._quantity(qty_text)
                         if isinstance(parsed_qty, str):
                             yield Rejection(line, qty_h, qty_text, parsed_qty)
                             continue
                         qty = parsed_qty
-                        if len(qty_cache) < 4096:
-                            qty_cache[qty_text] = qty
                     ladder = open_ladders.get(key)
                     if ladder is None:
                         if len(open_ladders) >= cap:
                             yield from self._evict()
                         open_ladders[key] = (line, qty, price)
-                    elif qty > ladder[-2]:  # the next tier, as rows nearly always come
+                    elif qty > ladder[-2]:  # the next tier, as rows nearly always come (`_joined`, inlined)
                         open_ladders[key] = (*ladder, line, qty, price)
                     else:
-                        if qty in ladder[1::3]:
-                            repeat = self._repeat(ladder, line, qty, price, text, sku, _on(slug if by_list else None))
-                            if repeat is not None:
-                                yield repeat
-                                continue
-                        self._unordered.add(key)
-                        open_ladders[key] = _in_tier_order((*ladder, line, qty, price))
+                        joined = self._joined(key, ladder, line, qty, price, text, sku, _on(slug if by_list else None))
+                        if isinstance(joined, Rejection):
+                            yield joined
+                            continue
+                        open_ladders[key] = joined
 
     def _list_slug(self, text: str, line: int, header: str) -> str | Rejection:
         slug = text or self._default_list
@@ -462,6 +447,39 @@ class PriceReader:
         if not _SLUG.fullmatch(slug):
             return Rejection(line, header, text, "is not a price list slug (lower-case letters, digits, - and _)")
         return slug
+
+    def _slug(self, text: str, line: int, header: str) -> str | Rejection:
+        """A price list cell not in `_list_cache` as a slug (cached), or its rejection on this line: the hot loops
+        look a known cell up themselves and call this for any other."""
+        slug = self._list_cache.get(text)
+        if slug is None:
+            slug = self._list_slug(text, line, header)
+            if len(self._list_cache) < 1024:
+                self._list_cache[text] = slug
+        if isinstance(slug, Rejection):
+            return Rejection(line, slug.column, slug.value, slug.reason)
+        return slug
+
+    def _quantity(self, text: str) -> int | str:
+        """A quantity cell not in `_qty_cache` as its number (cached), or why it is none."""
+        qty = parse_quantity(text, self.numbers)
+        if not isinstance(qty, str) and len(self._qty_cache) < 4096:
+            self._qty_cache[text] = qty
+        return qty
+
+    def _joined(
+        self, key: Any, ladder: tuple[Any, ...], line: int, qty: int, price: Any, text: str, sku: str, on: str
+    ) -> tuple[Any, ...] | Rejection:
+        """An open ladder with this row added, or the row's rejection when it repeats a tier at another price."""
+        if qty > ladder[-2]:  # the next tier, as rows nearly always come
+            return (*ladder, line, qty, price)
+        if qty in ladder[1::3]:
+            repeat = self._repeat(ladder, line, qty, price, text, sku, on)
+            if repeat is not None:
+                return repeat
+            # the same price again (`12.5` and `12.50` alike) is no conflict: one tier, both lines read
+        self._unordered.add(key)
+        return _in_tier_order((*ladder, line, qty, price))
 
     def _check_extras(self, key: Any, line: int, row: list[str], extras: list[tuple[str, int]]) -> Rejection | None:
         """unit_of_measure, valid_from, valid_until, source_version belong to the SKU: its rows must not disagree

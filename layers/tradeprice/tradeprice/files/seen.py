@@ -137,28 +137,7 @@ class SeenKeys:
 
     def add(self, fingerprint: int) -> bool:
         """Hold it; False when it was held already (the set is unchanged)."""
-        u = fingerprint & _U64
-        words = self._filter
-        at = u >> self._word_shift
-        word = words[at]
-        bits = (1 << (u & 63)) | (1 << ((u >> 6) & 63)) | (1 << ((u >> 12) & 63))
-        if word & bits == bits and self._holds(fingerprint):
-            return False
-        if fingerprint:
-            slots = self._slots
-            slot_mask = self._slot_mask
-            index = (fingerprint >> self._slot_shift) + self._slot_half
-            while slots[index]:
-                index = (index + 1) & slot_mask
-            slots[index] = fingerprint  # first: what is no 64-bit integer raises here, with nothing changed
-            self._buffered += 1
-        else:
-            self._zero = True
-        words[at] = word | bits
-        self._count += 1
-        if self._buffered >= self._buffer_limit:
-            self._flush()
-        return True
+        return not self.update((fingerprint,))
 
     def update(self, fingerprints: Iterable[int]) -> list[int]:
         """Hold each of these; the ones held already, in order. `add` over a batch with no call per key: the

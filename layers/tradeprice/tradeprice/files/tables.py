@@ -208,13 +208,9 @@ class CsvLines:
         """Every record from here on, numbered."""
         while True:
             try:
-                row = next(self._reader)
+                yield self._record()
             except StopIteration:
                 return
-            except csv.Error as error:
-                raise self._unreadable(error) from None
-            self.line += 1
-            yield self.line, row
 
     def take_block(self) -> str | None:
         """The rest of the current block of whole lines, or the next block; None at the end of the file. The
@@ -231,12 +227,16 @@ class CsvLines:
         self._pending = LINES.findall(block)
         self._pending.reverse()
         while self._pending:
-            try:
-                row = next(self._reader)
-            except csv.Error as error:
-                raise self._unreadable(error) from None
-            self.line += 1
-            yield self.line, row
+            yield self._record()
+
+    def _record(self) -> tuple[int, list[str]]:
+        """The next record, numbered; StopIteration at the end of the file."""
+        try:
+            row = next(self._reader)
+        except csv.Error as error:
+            raise self._unreadable(error) from None
+        self.line += 1
+        return self.line, row
 
     def _unreadable(self, error: csv.Error) -> InvalidFile:
         return InvalidFile(f"line {self.line + 1} cannot be read as CSV ({error}); is a quote left open?")

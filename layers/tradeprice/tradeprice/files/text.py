@@ -29,7 +29,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16-le"),  # Excel's "Unicode Text" export: UTF-16 LE, tab-delimited
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)")
 _QUOTED = re.compile(r'"[^"]*"')
 _LINE_END = re.compile(r"\r\n|\r|\n")
 
@@ -215,7 +214,7 @@ def sniff_decimal_comma(sample: str, delimiter: str) -> tuple[bool, bool]:
         return False, True
     comma = point = 0
     complete = sample[: max(sample.rfind("\n"), sample.rfind("\r")) + 1] or sample
-    for row in csv.reader(_LINE.findall(complete) or [complete], delimiter=delimiter):
+    for row in csv.reader(LINES.findall(complete), delimiter=delimiter):
         for cell in row:
             value = _CURRENCY_MARK.sub("", cell.strip()).strip()
             if _COMMA_DECIMAL.match(value):
