@@ -10,6 +10,12 @@ counts the records, and reports its peak RSS (getrusage) beside its RSS after th
 pydantic, the domain models) — the difference is what reading the file cost. In the same interpreter it then times
 the floor: a bare `csv.reader` loop over the same file that does nothing but turn each price into a Decimal. The
 parser's rate over the floor's says how much of its time is the unavoidable part (target ≥ 0.5×).
+
+Beside it, the records floor: the least any reader that answers with our records does — the same loop, plus an
+int per quantity and one `PriceRecord` per run of a SKU's rows, handed to the same counting loop as the parser's —
+with nothing checked (no SKU or money pattern, no canonical price, no gathering of a SKU's scattered rows, no
+memory bound). What the parser costs beyond it is validation and the window; what the records floor costs beyond
+the bare floor is the output itself, which no parser can skip.
 """
 
 import csv
@@ -19,8 +25,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from decimal import Decimal, InvalidOperation
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 from benchmarks.metering import peak_rss_mb, reset_peak_rss
 
@@ -69,22 +78,17 @@ def child(path: str) -> None:
 
     reset_peak_rss()
     baseline_mb = peak_rss_mb()
-    records = rejections = tiers = 0
     started = time.perf_counter()
     cpu_started = time.process_time()
     with Path(path).open("rb") as file:
         chunks = iter(lambda: file.read(1 << 16), b"")
         reader = read_prices(open_table(chunks, FileFormat.CSV), default_list="trade", currencies={"trade": "GBP"})
-        for item in reader:
-            if type(item) is PriceRecord:
-                records += 1
-                tiers += len(item.tiers)
-            else:
-                rejections += 1
+        records, tiers, rejections = _count(reader, PriceRecord)
     seconds = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
     peak_mb = peak_rss_mb()
     floor_cpu = _floor(path)
+    records_floor_cpu = _records_floor(path, PriceRecord)
     result = {
         "rows": reader.rows_read,
         "records": records,
@@ -93,6 +97,7 @@ def child(path: str) -> None:
         "seconds": seconds,
         "cpu_seconds": cpu,
         "floor_cpu_seconds": floor_cpu,
+        "records_floor_cpu_seconds": records_floor_cpu,
         "baseline_mb": baseline_mb,
         "peak_mb": peak_mb,
     }
@@ -112,6 +117,49 @@ def _floor(path: str) -> float:
                 Decimal(row[1])
             except InvalidOperation:
                 pass
+    return time.process_time() - started
+
+
+def _count(items: Iterable[Any], record_type: type[Any]) -> tuple[int, int, int]:
+    """What the bench does with each item the parser yields: records, their tiers, and the rest (rejections)."""
+    records = tiers = rejections = 0
+    for item in items:
+        if type(item) is record_type:
+            records += 1
+            tiers += len(item.tiers)
+        else:
+            rejections += 1
+    return records, tiers, rejections
+
+
+def _records_floor(path: str, record_type: type[Any]) -> float:
+    """CPU seconds of the least a reader answering with our records does (see the module docstring)."""
+    make = partial(tuple.__new__, record_type)  # the cheapest way to build a named tuple from its fields
+
+    def records() -> Iterator[Any]:
+        with Path(path).open(encoding="utf-8", newline="") as file:
+            rows = csv.reader(file)
+            next(rows)
+            sku, line = "", 1
+            tiers: list[tuple[int, Decimal]] = []
+            lines: list[int] = []
+            for row in rows:
+                line += 1
+                try:
+                    tier = (int(row[2]), Decimal(row[1]))
+                except (InvalidOperation, ValueError):
+                    continue
+                if row[0] != sku:
+                    if tiers:
+                        yield make(("trade", sku, tuple(tiers), tuple(lines), None, None, None, None))
+                    sku, tiers, lines = row[0], [], []
+                tiers.append(tier)
+                lines.append(line)
+            if tiers:
+                yield make(("trade", sku, tuple(tiers), tuple(lines), None, None, None, None))
+
+    started = time.process_time()
+    _count(records(), record_type)
     return time.process_time() - started
 
 
@@ -145,9 +193,11 @@ def main(argv: list[str]) -> None:
         f"{'parse cost':>10}"
     )
     costs: list[tuple[int, float]] = []
+    results: list[dict[str, float]] = []
     with tempfile.TemporaryDirectory(prefix="bench-import-") as directory:
         for rows in sizes:
             result = measure(rows, Path(directory))
+            results.append(result)
             rate = result["rows"] / result["cpu_seconds"]
             floor = result["rows"] / result["floor_cpu_seconds"]
             ratio = rate / floor
@@ -169,6 +219,17 @@ def main(argv: list[str]) -> None:
         print(
             f"parse cost {small:,} → {large:,} rows: {first:.1f} → {last:.1f} MB (+{growth:.1f} MB; target: flat, "
             f"≤ +{TARGET_RSS_GROWTH_MB} MB) {verdict}"
+        )
+    print(
+        f"the records floor: the bare floor + an int per quantity + one PriceRecord per run of a SKU's rows, nothing "
+        f"checked\n{'rows':>10} {'rec floor/s':>11} {'× floor':>7} {'parser × rec floor':>18}"
+    )
+    for result in results:
+        records_floor = result["rows"] / result["records_floor_cpu_seconds"]
+        print(
+            f"{int(result['rows']):>10,} {records_floor:>11,.0f} "
+            f"{result['floor_cpu_seconds'] / result['records_floor_cpu_seconds']:>6.2f}× "
+            f"{result['records_floor_cpu_seconds'] / result['cpu_seconds']:>17.2f}×"
         )
     print("rows/s = rows / CPU seconds of the parsing process (one core); parse cost = peak RSS − RSS after imports")
     print(
