@@ -982,11 +982,23 @@ def test_an_xlsx_cell_beyond_the_header_is_an_unheaded_note_and_ignored():
 # The window: non-adjacent rows, bounded memory ----------------------------------------------------------------------
 
 
-def spread_file(skus: int, gap_rows: bool) -> bytes:
+def spread_file(skus: int, gap_rows: bool, sku: str = "S{n}") -> bytes:
     """Every SKU's qty-1 row first, then every SKU's qty-10 row: rows of one SKU are `skus` SKUs apart."""
-    first = "".join(f"S{n},1.00,1\n" for n in range(skus))
-    second = "".join(f"S{n},0.90,10\n" for n in range(skus)) if gap_rows else ""
+    first = "".join(f"{sku.format(n=n)},1.00,1\n" for n in range(skus))
+    second = "".join(f"{sku.format(n=n)},0.90,10\n" for n in range(skus)) if gap_rows else ""
     return ("sku,price,qty\n" + first + second).encode()
+
+
+@pytest.mark.parametrize("tiers", [1, 2, 3, 4, 5, 7])
+@pytest.mark.parametrize("by_list", [False, True])
+def test_a_ladder_of_any_length_comes_out_tier_by_tier_with_its_lines(tiers, by_list):
+    # the record of a ladder is built one way for each common length (1–4 tiers) and another for the rest
+    quantities = [1, 5, 10, 25, 50, 100, 250][:tiers]
+    head = "price list,sku,price,qty\n" if by_list else "sku,price,qty\n"
+    rows = [f"{'b2b,' if by_list else ''}A,{9 - n}.{n}0,{qty}\n" for n, qty in enumerate(quantities)]
+    records, rejections, _ = read(csv_bytes(head + "".join(rows)))
+    ladder = " ".join(f"{qty}:{9 - n}.{n}" if n else f"{qty}:9" for n, qty in enumerate(quantities))
+    assert (records, rejections) == ([("b2b" if by_list else "trade", "A", ladder, tuple(range(2, 2 + tiers)))], [])
 
 
 def test_rows_of_a_sku_merge_anywhere_within_the_window():
@@ -1002,11 +1014,24 @@ def test_rows_of_a_sku_further_apart_than_the_window_stop_the_file_rather_than_w
         list(read_prices(table, default_list="trade", window=64))
 
 
-def test_a_grouped_file_far_larger_than_the_window_reads_in_full():
-    table = open_table([spread_file(5000, gap_rows=False)], FileFormat.CSV)
+@pytest.mark.parametrize("sku", ["S{n}", "S{n:05d}"])  # S10 sorts before S9; zero-padded, the file is sorted
+def test_a_grouped_file_far_larger_than_the_window_reads_in_full(sku):
+    table = open_table([spread_file(5000, gap_rows=False, sku=sku)], FileFormat.CSV)
     reader = read_prices(table, default_list="trade", window=64)
     assert sum(isinstance(item, PriceRecord) for item in reader) == 5000
     assert reader.rows_read == 5000
+
+
+def test_a_file_sorted_by_sku_closes_its_ladders_without_a_look_up_until_its_order_breaks():
+    # Given a file sorted by SKU, far longer than the window
+    reader = read_prices(open_table([spread_file(5000, False, "S{n:05d}")], FileFormat.CSV), default_list="trade")
+    # When it is read, the keys closed are only spilled: the set of seen keys is never asked
+    assert sum(isinstance(item, PriceRecord) for item in reader) == 5000
+    assert len(reader._emitted) == 0
+    # And the same file with one SKU's rows far apart, which breaks the order, is stopped as before
+    table = open_table([spread_file(200, True, "S{n:03d}")], FileFormat.CSV)
+    with pytest.raises(InvalidFile, match="line 202: the rows of SKU 'S000' are more than 64 SKUs apart, and its"):
+        list(read_prices(table, default_list="trade", window=64))
 
 
 def test_a_repeated_sku_row_beyond_the_window_in_the_tier_layout_is_still_rejected():
@@ -1134,7 +1159,7 @@ def test_the_report_reads_back_as_written_with_formulas_neutralised():
 # The plain-text path: the same answers as csv's row by row ---------------------------------------------------------
 
 _CELLS = {
-    "sku": ["A", "B", "C", "A ", " B", "", "Ā-1", '"A"', '"D,1"', '"E\nF"', "x" * 129, "G\x01", "H I"],
+    "sku": ["A", "B", "C", "A ", " B", "", "Ā-1", '"A"', '"D,1"', '"E\nF"', "x" * 128, "x" * 129, "G\x01", "H I"],
     "price": ["1", "1.50", "12.5", "0.440", "0", "100.00", "£1.20", "1,50", " 2", "n/a", "", "1.1234567", '"3.10"'],
     "qty": ["", "1", "10", "010", "100", "0", "1.0", " 5", "x", "1000000000"],
     "price list": ["trade", "", "Trade", "b2b", " trade"],

@@ -1,6 +1,6 @@
 """SeenKeys (tradeprice.files.seen): an exact set of 64-bit fingerprints in bounded memory — checked against a
 Python set through the buffer, the runs on disk, their merges and the filter's false positives; the temporary
-file's life; the memory it holds."""
+file's life; the memory it holds. ClosedKeys: the same answers, with no look-up while keys come in order."""
 
 import os
 import random
@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tradeprice.files.seen import SeenKeys
+from tradeprice.files.seen import ClosedKeys, SeenKeys
 
 LOWEST, HIGHEST = -(1 << 63), (1 << 63) - 1
 EDGES = [0, 1, -1, 2, -2, LOWEST, LOWEST + 1, HIGHEST, HIGHEST - 1, 1 << 62, -(1 << 62)]
@@ -258,3 +258,47 @@ def test_update_holds_a_batch_and_names_what_was_held_already_as_add_would():
     assert all(key in by_update for key in batch)
     by_add.close()
     by_update.close()
+
+
+# ClosedKeys: keys in order need no look-up -------------------------------------------------------------------------
+
+
+def test_keys_closed_in_order_are_only_spilled_and_the_seen_set_stays_empty(opened_files):
+    seen = SeenKeys()
+    closed = ClosedKeys(seen)
+    for start in range(0, 3000, 500):
+        assert closed.update([f"SKU-{n:05d}" for n in range(start, start + 500)]) == []
+    assert closed.update([]) == []
+    assert closed.in_order
+    assert len(seen) == 0
+    assert [file.tell() for file in opened_files] == [8 * 3000]  # one fingerprint of 8 B a key, on disk
+    closed.close()
+    assert opened_files[0].closed
+
+
+@pytest.mark.parametrize(
+    ("batches", "again"),
+    [
+        ([["a", "b"], ["c", "d"], ["b", "e"]], ["b"]),  # a key closed again, after keys in order
+        ([["a", "b"], ["b"]], ["b"]),  # the last key again: not after it, so out of order
+        ([["b", "a"], ["a"]], ["a"]),  # out of order within the first batch
+        ([[("trade", "A"), ("trade", "B")], [("b2b", "A"), ("trade", "A")]], [("trade", "A")]),  # (list, SKU)
+        ([["a", "c"], ["b", "d"], ["e"]], []),  # out of order, no repeat
+    ],
+)
+def test_a_key_closed_again_is_named_as_seen_keys_would_once_the_order_breaks(batches, again):
+    seen = SeenKeys(filter_bytes=64, buffer_slots=16)
+    closed = ClosedKeys(seen)
+    answers = [closed.update(batch) for batch in batches]
+    assert [key for answer in answers for key in answer] == [hash(key) for key in again]
+    assert not closed.in_order
+    assert len(seen) == len({key for batch in batches for key in batch})  # every key closed so far is held
+
+
+def test_keys_that_do_not_compare_are_checked_as_keys_out_of_order():
+    seen = SeenKeys()
+    closed = ClosedKeys(seen)
+    assert closed.update(["a"]) == []
+    assert closed.update([("trade", "a")]) == []  # str and tuple do not compare: no order to rely on
+    assert not closed.in_order
+    assert closed.update(["a"]) == [hash("a")]

@@ -49,7 +49,7 @@ from tradeprice.errors import InvalidFile
 from tradeprice.files.headers import Columns, find_header, lookup
 from tradeprice.files.numbers import FAST_MONEY, POINT, NumberFormat, json_scalar_text, parse_money, parse_quantity
 from tradeprice.files.rejection import Rejection
-from tradeprice.files.seen import SeenKeys
+from tradeprice.files.seen import ClosedKeys, SeenKeys
 from tradeprice.files.tables import CellTable, CsvLines, FileFormat, ObjectTable, Table
 
 DEFAULT_WINDOW = 4_096
@@ -164,6 +164,7 @@ class PriceReader:
         # offsets are shared ints, which keeps an open ladder near 350 bytes with its key
         self._extras: dict[Any, tuple[int, Extras]] = {}
         self._emitted = SeenKeys()
+        self._closed = ClosedKeys(self._emitted)
         self._unordered: set[Any] = set()  # open ladders whose rows did not come in tier order
         # every row of a CSV or a sheet is a line of its own; a JSON object's tiers share their object's line
         self._distinct_lines = not isinstance(table, ObjectTable)
@@ -183,6 +184,7 @@ class PriceReader:
 
     def close(self) -> None:
         self.table.close()
+        self._closed.close()
         self._emitted.close()
 
     def __enter__(self) -> "PriceReader":
@@ -348,7 +350,8 @@ class PriceReader:
         d = re.escape(delimiter)
         text = rf"\s\x00-\x1f\x7f\"{d}"  # what a plain cell's first and last character is not
         captured = {
-            "sku": rf"([^{text}](?:[^\x00-\x1f\x7f\"{d}]{{0,126}}[^{text}])?)",  # the domain's Sku, ≤ 128
+            # the domain's Sku, ≤ 128: taken whole (possessive: no backtracking), then its last character checked
+            "sku": rf"([^{text}][^\x00-\x1f\x7f\"{d}]{{0,127}}+(?<!\s))",
             "price": r"([0-9]{1,12}(?:" + ("," if comma else r"\.") + r"[0-9]{1,6})?)",  # FAST_MONEY
             "qty": r"([0-9]*)",
             "price_list": rf"([^{text}]*)",
@@ -522,7 +525,7 @@ class PriceReader:
         a SKU whose rows are further apart than the window: its first ladder was emitted without these rows, so
         the file stops here, before this ladder's record goes out. (Checked here, once per ladder, rather than
         on every row that opens one: the hot loop stays free of it.)"""
-        again = self._emitted.update(map(hash, keys))
+        again = self._closed.update(keys)
         if again:
             key = next(key for key in keys if hash(key) == again[0])
             slug, sku = key if type(key) is tuple else (None, key)
@@ -558,11 +561,27 @@ class PriceReader:
                 slug, sku = key
             else:
                 sku = key
-            if len(ladder) == 3:  # one tier, the common case
+            size = len(ladder)
+            if size == 3:  # one tier, the common case
                 yield _record((slug, sku, ((1, Decimal(ladder[2])),), (ladder[0],), None, None, None, None))
             else:  # rows in tier order
                 lines = ladder[0::3]
-                tiers = tuple(zip(ladder[1::3], map(Decimal, ladder[2::3]), strict=True))
+                # ladders of two to four tiers, most of the rest, spelled out: zip and map over slices cost more
+                # than the Decimals they make
+                tiers: tuple[tuple[int, Decimal], ...]
+                if size == 6:
+                    tiers = ((1, Decimal(ladder[2])), (ladder[4], Decimal(ladder[5])))
+                elif size == 9:
+                    tiers = ((1, Decimal(ladder[2])), (ladder[4], Decimal(ladder[5])), (ladder[7], Decimal(ladder[8])))
+                elif size == 12:
+                    tiers = (
+                        (1, Decimal(ladder[2])),
+                        (ladder[4], Decimal(ladder[5])),
+                        (ladder[7], Decimal(ladder[8])),
+                        (ladder[10], Decimal(ladder[11])),
+                    )
+                else:
+                    tiers = tuple(zip(ladder[1::3], map(Decimal, ladder[2::3]), strict=True))
                 yield _record(
                     (slug, sku, tiers, lines if distinct_lines else tuple(dict.fromkeys(lines)), None, None, None, None)
                 )
