@@ -36,8 +36,8 @@ import sys
 from collections.abc import Iterator, Mapping
 from datetime import datetime
 from decimal import Decimal
-from functools import cache, partial
-from itertools import islice
+from functools import cache
+from itertools import chain, islice
 from operator import itemgetter
 from typing import Any, Literal, NamedTuple
 
@@ -112,11 +112,6 @@ class PriceRecord(NamedTuple):
             valid_until=self.valid_until,
             source_version=self.source_version,
         )
-
-
-_record = partial(tuple.__new__, PriceRecord)
-"""`PriceRecord(...)` from all eight fields, without the named tuple's own `__new__` (a Python function): a
-million records a file."""
 
 
 @cache
@@ -194,14 +189,20 @@ class PriceReader:
         self.close()
 
     def __iter__(self) -> Iterator[PriceRecord | Rejection]:
+        body: Iterator[PriceRecord | Rejection]
         if isinstance(self.table, ObjectTable):
-            yield from self._long(self._json_rows(self.table))
+            body = self._long(self._json_rows(self.table))
         elif self.layout == "columns":
-            yield from self._columns(self.table.rows)
+            body = self._columns(self.table.rows)
         elif self.table.lines is not None and (plain := self._plain_rows()) is not None:
-            yield from self._long_text(self.table.lines, *plain)
+            body = self._long_text(self.table.lines, *plain)
         else:
-            yield from self._long(self.table.rows)
+            body = self._long(self.table.rows)
+        # chained in C rather than by a generator of ours: one frame fewer to resume for each record
+        return chain(body, self._still_open())
+
+    def _still_open(self) -> Iterator[PriceRecord | Rejection]:
+        """The ladders open at the end of the file, closed (when the file has been read)."""
         yield from self._close(list(self._open))
 
     # Long layout: the hot path --------------------------------------------------------------------------------------
@@ -435,7 +436,8 @@ class PriceReader:
                             yield from self._evict()
                         open_ladders[key] = (line, qty, price)
                     elif qty > ladder[-2]:  # the next tier, as rows nearly always come (`_joined`, inlined)
-                        open_ladders[key] = (*ladder, line, qty, price)
+                        # one concatenation: the starred form builds and converts a list, 40% more a row
+                        open_ladders[key] = ladder + (line, qty, price)  # noqa: RUF005
                     else:
                         joined = self._joined(key, ladder, line, qty, price, text, sku, _on(slug if by_list else None))
                         if isinstance(joined, Rejection):
@@ -543,6 +545,8 @@ class PriceReader:
         distinct_lines = self._distinct_lines
         by_list = bool(keys) and type(keys[0]) is tuple
         slug, sku = default_list, ""
+        # `PriceRecord(...)` from all eight fields without the named tuple's own `__new__`, a Python function
+        new, record = tuple.__new__, PriceRecord
         for key in keys:
             ladder = close(key)
             if (
@@ -563,7 +567,7 @@ class PriceReader:
                 sku = key
             size = len(ladder)
             if size == 3:  # one tier, the common case
-                yield _record((slug, sku, ((1, Decimal(ladder[2])),), (ladder[0],), None, None, None, None))
+                yield new(record, (slug, sku, ((1, Decimal(ladder[2])),), (ladder[0],), None, None, None, None))
             else:  # rows in tier order
                 lines = ladder[0::3]
                 # ladders of two to four tiers, most of the rest, spelled out: zip and map over slices cost more
@@ -582,8 +586,18 @@ class PriceReader:
                     )
                 else:
                     tiers = tuple(zip(ladder[1::3], map(Decimal, ladder[2::3]), strict=True))
-                yield _record(
-                    (slug, sku, tiers, lines if distinct_lines else tuple(dict.fromkeys(lines)), None, None, None, None)
+                yield new(
+                    record,
+                    (
+                        slug,
+                        sku,
+                        tiers,
+                        lines if distinct_lines else tuple(dict.fromkeys(lines)),
+                        None,
+                        None,
+                        None,
+                        None,
+                    ),
                 )
 
     def _emit(self, key: Any, ladder: tuple[Any, ...]) -> PriceRecord | list[Rejection]:
