@@ -19,7 +19,8 @@ answers for every file.
 
 Memory — how non-adjacent rows stay correct and the reader stays flat in file size: a long-layout SKU's ladder
 stays open until `window` (4,096) other SKUs have begun after it; then it is emitted and only a 64-bit
-fingerprint of its key is kept, in `SeenKeys` (≈ 1.5 MB whatever the count; the rest in a temporary file). Held:
+fingerprint of its key is kept (`ClosedKeys`): in a temporary file while keys close in sorted order, and in
+`SeenKeys` (≈ 1.5 MB whatever the count; the rest in a temporary file) once they do not. Held:
 at most `window` × 9/8 open ladders (≈ 450 B each, ≈ 2 MB) — so peak memory is the same for ten thousand rows as
 for ten million. A row of a SKU whose ladder was already emitted cannot join it any more: when its new ladder
 closes, its key is found among the fingerprints and, rather than let a ladder known to be incomplete be written,
